@@ -1,0 +1,1 @@
+"""Language models: one `ChatModel` protocol, back-ends registered by name, presets and the model store."""

@@ -1,0 +1,1 @@
+"""LLM back-ends, one file each; registered by name in `greenroom.llm.factory`."""

@@ -1,0 +1,141 @@
+"""The embedded back-end: llama-cpp-python running a GGUF file in-process on the CPU (or a GPU).
+
+The model loads once per process (a cache keyed by path and parameters), with `use_mmap=False` so its
+memory is resident and predictable, and `n_threads` = the cores. Structured output uses llama.cpp's
+JSON-schema grammar (`response_format={"type": "json_object", "schema": ...}`), so the reply is valid
+JSON by construction; pydantic still validates it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from greenroom.errors import ModelNotAvailableError
+from greenroom.llm.base import BaseChatModel, Message, constrained_schema
+
+log = logging.getLogger(__name__)
+_CACHE: dict[tuple[Any, ...], Any] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_llama(
+    path: Path,
+    *,
+    n_ctx: int,
+    n_threads: int,
+    n_gpu_layers: int = 0,
+    chat_format: str | None = None,
+    seed: int = 42,
+) -> Any:
+    """Load (once per process) a GGUF model."""
+    key = (str(path), n_ctx, n_threads, n_gpu_layers, chat_format)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        if not path.is_file():
+            raise ModelNotAvailableError(f"GGUF model file not found: {path}.")
+        from llama_cpp import Llama
+
+        llm = Llama(
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            n_gpu_layers=n_gpu_layers,
+            use_mmap=False,
+            chat_format=chat_format,
+            seed=seed,
+            verbose=False,
+        )
+        _CACHE[key] = llm
+        return llm
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """A GGUF model run by llama-cpp-python."""
+
+    constrained_json = True
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        n_gpu_layers: int = 0,
+        chat_format: str | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+        seed: int = 42,
+    ) -> None:
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_gpu_layers = n_gpu_layers
+        self.chat_format = chat_format
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.seed = seed
+        self._llm: Any = None
+        self._lock = threading.Lock()  # one llama context: one generation at a time
+
+    def load(self) -> Any:
+        if self._llm is None:
+            self._llm = load_llama(
+                self.path,
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_gpu_layers=self.n_gpu_layers,
+                chat_format=self.chat_format,
+                seed=self.seed,
+            )
+        return self._llm
+
+    def _kwargs(self, max_tokens: int | None, temperature: float | None) -> dict[str, Any]:
+        return {
+            "max_tokens": max_tokens or self.max_tokens,
+            "temperature": self.temperature if temperature is None else temperature,
+            "seed": self.seed,
+        }
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
+    ) -> Iterator[str]:
+        llm = self.load()
+        with self._lock:
+            chunks = llm.create_chat_completion(
+                messages=[m.as_dict() for m in messages],
+                stream=True,
+                stop=list(stop) if stop else None,
+                **self._kwargs(max_tokens, temperature),
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+
+    def _json_reply(
+        self, messages: Sequence[Message], schema: type[BaseModel], max_tokens: int | None, temperature: float
+    ) -> str:
+        llm = self.load()
+        with self._lock:
+            out = llm.create_chat_completion(
+                messages=[m.as_dict() for m in messages],
+                response_format={"type": "json_object", "schema": constrained_schema(schema)},
+                **self._kwargs(max_tokens, temperature),
+            )
+        return str(out["choices"][0]["message"]["content"] or "")

@@ -1,0 +1,45 @@
+"""Shared test fixtures: isolated settings per test session, with the real packaged-model cache.
+
+Each concern's tests live in their own folder (tests/llm, tests/speech, ...) with their own conftest
+for the heavy, session-scoped model fixtures: each model loads once per test session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from greenroom.config import Settings, default_data_dir  # noqa: E402
+
+#: Where `make test`'s setup assembled the packaged models (shared, read-only for tests).
+MODEL_DIR = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    return MODEL_DIR
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("greenroom-data")
+
+
+@pytest.fixture(scope="session")
+def settings(session_data_dir: Path) -> Settings:
+    """Settings for the whole test session: a temporary data dir, the real model cache."""
+    return Settings(data_dir=session_data_dir, models_dir=MODEL_DIR)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A fresh, empty data directory for one test."""
+    d = tmp_path / "data"
+    d.mkdir()
+    yield d
