@@ -86,22 +86,40 @@ class FasterWhisperTranscriber:
         _ = self.model
         return self
 
-    def transcribe(self, audio: np.ndarray, *, offset: float = 0.0, prompt: str | None = None) -> Transcript:
-        """Transcribe 16 kHz mono float32 audio; word times are shifted by `offset` seconds."""
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """(language code, probability); English-only models answer ("en", 1.0)."""
+        model = self.model
+        if not model.model.is_multilingual:
+            return "en", 1.0
+        lang, prob, _ = model.detect_language(audio, vad_filter=True)
+        return str(lang), float(prob)
+
+    def transcribe(
+        self, audio: np.ndarray, *, offset: float = 0.0, prompt: str | None = None, language: str | None = None
+    ) -> Transcript:
+        """Transcribe 16 kHz mono float32 audio; word times are shifted by `offset` seconds.
+
+        The language is `language`, else the configured one, else detected first. The disfluent prompt
+        is used for English only: on other languages an English prompt makes Whisper loop.
+        """
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         duration = len(audio) / SAMPLE_RATE
-        if prompt is None and self.keep_fillers and self.language in (None, "en"):
+        language = language or self.language
+        prob = 1.0
+        if language is None:
+            language, prob = self.detect_language(audio)
+        if prompt is None and self.keep_fillers and language == "en":
             prompt = DISFLUENT_PROMPT
-        segments, info = self.model.transcribe(
+        segments, _info = self.model.transcribe(
             audio,
-            language=self.language,
+            language=language,
             beam_size=self.beam_size,
             word_timestamps=True,
             vad_filter=True,
             vad_parameters={"min_silence_duration_ms": 1000, "speech_pad_ms": 200},
             initial_prompt=prompt,
             condition_on_previous_text=False,
-            temperature=0.0,
+            temperature=(0.0, 0.2, 0.4),
         )
         words: list[Word] = []
         texts: list[str] = []
@@ -113,8 +131,8 @@ class FasterWhisperTranscriber:
         return Transcript(
             text=" ".join(t for t in texts if t),
             words=tuple(words),
-            language=info.language,
-            language_probability=float(info.language_probability),
+            language=language,
+            language_probability=prob,
             duration=duration,
             model=self.name,
         )
@@ -204,7 +222,9 @@ class IncrementalTranscriber:
         if end - self._committed < int(0.3 * SAMPLE_RATE):
             return ""
         chunk = self._slice(self._committed, end)
-        t = self.transcriber.transcribe(chunk, offset=self._committed / SAMPLE_RATE)
+        t = self.transcriber.transcribe(
+            chunk, offset=self._committed / SAMPLE_RATE, language=self._language or None
+        )
         self._committed = end
         if t.words:
             self._words.extend(t.words)

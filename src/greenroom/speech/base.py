@@ -76,7 +76,11 @@ class Transcriber(Protocol):
 
     name: str
 
-    def transcribe(self, audio: np.ndarray, *, offset: float = 0.0, prompt: str | None = None) -> Transcript: ...
+    def transcribe(
+        self, audio: np.ndarray, *, offset: float = 0.0, prompt: str | None = None, language: str | None = None
+    ) -> Transcript:
+        """`language`: a code to force, or None for the configured one or detection."""
+        ...
 
 
 @runtime_checkable
