@@ -11,6 +11,7 @@ import pytest
 from greenroom.config import Settings
 from greenroom.speech.asr import FasterWhisperTranscriber, create_transcriber
 from greenroom.speech.base import Synthesizer
+
 from .speechgen import Generated, compose
 
 if shutil.which("espeak-ng") is None or shutil.which("sox") is None:  # pragma: no cover

@@ -53,7 +53,10 @@ def test_wer_whisper_tiny_en(tiny_asr, answer: Generated) -> None:
 
 
 def test_language_detection_german(base_asr) -> None:
-    audio = espeak("Guten Morgen. Ich arbeite seit fünf Jahren als Softwareentwickler in Berlin. Das Projekt war sehr interessant und wir haben viel gelernt.", voice="de")
+    audio = espeak(
+        "Guten Morgen. Ich arbeite seit fünf Jahren als Softwareentwickler in Berlin. Das Projekt war sehr interessant und wir haben viel gelernt.",
+        voice="de",
+    )
     t = base_asr.transcribe(audio)
     assert t.language == "de"
 

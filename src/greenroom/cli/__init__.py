@@ -10,8 +10,7 @@ import sys
 
 import typer
 
-from greenroom.cli import common, llm_commands
-from greenroom.cli import speech_commands
+from greenroom.cli import common, llm_commands, speech_commands
 from greenroom.config import get_settings
 from greenroom.errors import GreenroomError
 

@@ -30,7 +30,9 @@ class AudioAnalysis(BaseModel):
     delivery: DeliveryMetrics
 
 
-def analyze_audio_file(path: str | Path, settings: Settings, *, transcriber: Transcriber | None = None) -> AudioAnalysis:
+def analyze_audio_file(
+    path: str | Path, settings: Settings, *, transcriber: Transcriber | None = None
+) -> AudioAnalysis:
     """Transcript and delivery metrics of an audio file. Raises `InputError`/`NoSpeechError` on bad input."""
     decoded = decode_audio(path, max_seconds=settings.speech_max_audio_s)
     regions = find_speech(decoded.samples, settings.speech_vad_threshold)

@@ -120,6 +120,7 @@ class FasterWhisperTranscriber:
             initial_prompt=prompt,
             condition_on_previous_text=False,
             temperature=(0.0, 0.2, 0.4),
+            log_prob_threshold=None,  # re-decode (sampling) only on repetition loops: keeps results reproducible
         )
         words: list[Word] = []
         texts: list[str] = []
@@ -209,7 +210,11 @@ class IncrementalTranscriber:
         self._total += len(a)
 
     def _slice(self, start: int, end: int) -> np.ndarray:
-        buf = np.concatenate(self._audio) if len(self._audio) > 1 else (self._audio[0] if self._audio else np.zeros(0, np.float32))
+        buf = (
+            np.concatenate(self._audio)
+            if len(self._audio) > 1
+            else (self._audio[0] if self._audio else np.zeros(0, np.float32))
+        )
         self._audio = [buf]
         return buf[start:end]
 
@@ -222,9 +227,7 @@ class IncrementalTranscriber:
         if end - self._committed < int(0.3 * SAMPLE_RATE):
             return ""
         chunk = self._slice(self._committed, end)
-        t = self.transcriber.transcribe(
-            chunk, offset=self._committed / SAMPLE_RATE, language=self._language or None
-        )
+        t = self.transcriber.transcribe(chunk, offset=self._committed / SAMPLE_RATE, language=self._language or None)
         self._committed = end
         if t.words:
             self._words.extend(t.words)

@@ -39,9 +39,7 @@ class DecodedAudio:
 def check_rate(rate: int) -> None:
     """Refuse sample rates that cannot carry speech or are not real audio rates."""
     if rate < MIN_SOURCE_RATE:
-        raise InputError(
-            f"Sample rate {rate} Hz is too low for speech analysis (need at least {MIN_SOURCE_RATE} Hz)."
-        )
+        raise InputError(f"Sample rate {rate} Hz is too low for speech analysis (need at least {MIN_SOURCE_RATE} Hz).")
     if rate > MAX_SOURCE_RATE:
         raise InputError(f"Sample rate {rate} Hz is not a supported audio rate (at most {MAX_SOURCE_RATE} Hz).")
 

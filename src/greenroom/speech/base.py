@@ -49,7 +49,12 @@ class Transcript:
             "duration": round(self.duration, 3),
             "model": self.model,
             "words": [
-                {"text": w.text, "start": round(w.start, 2), "end": round(w.end, 2), "probability": round(w.probability, 3)}
+                {
+                    "text": w.text,
+                    "start": round(w.start, 2),
+                    "end": round(w.end, 2),
+                    "probability": round(w.probability, 3),
+                }
                 for w in self.words
             ],
         }

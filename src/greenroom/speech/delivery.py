@@ -139,7 +139,10 @@ def analyze_delivery(
     if span < 10:
         notes.append(f"Only {span:.1f} s of speech: rates are rough.")
 
-    pauses = [Pause(start=round(p.start, 3), end=round(p.end, 3), duration=round(p.duration, 3)) for p in pauses_between(regions)]
+    pauses = [
+        Pause(start=round(p.start, 3), end=round(p.end, 3), duration=round(p.duration, 3))
+        for p in pauses_between(regions)
+    ]
     durs = [p.duration for p in pauses]
     fillers = find_fillers(transcript.words)
     fpm = len(fillers) / (span / 60.0)

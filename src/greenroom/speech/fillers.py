@@ -17,15 +17,109 @@ from greenroom.speech.base import Word
 
 HESITATION = re.compile(r"^(?:u+m+|u+h+m*|e+r+m*|e+h+|a+h+|a+r+|h+m+|m+h*m+|u+g+h+)$")
 #: The prompt that keeps Whisper from dropping hesitations (it transcribes what it is primed to expect).
-DISFLUENT_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking. Uh, so, you know, I mean, er..."
+DISFLUENT_PROMPT = (
+    "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking. Uh, so, you know, I mean, er..."
+)
 
 _LIKE_VERB_BEFORE = {
-    "i", "you", "we", "they", "would", "'d", "do", "don't", "didn't", "does", "doesn't", "really", "to", "people",
-    "feel", "feels", "felt", "look", "looks", "looked", "sound", "sounds", "seem", "seems", "something", "anything",
-    "nothing", "just", "more", "less", "much", "things", "stuff", "exactly", "not",
+    "i",
+    "you",
+    "we",
+    "they",
+    "would",
+    "'d",
+    "do",
+    "don't",
+    "didn't",
+    "does",
+    "doesn't",
+    "really",
+    "to",
+    "people",
+    "feel",
+    "feels",
+    "felt",
+    "look",
+    "looks",
+    "looked",
+    "sound",
+    "sounds",
+    "seem",
+    "seems",
+    "something",
+    "anything",
+    "nothing",
+    "just",
+    "more",
+    "less",
+    "much",
+    "things",
+    "stuff",
+    "exactly",
+    "not",
 }
-_DETERMINERS = {"a", "an", "the", "this", "that", "what", "which", "some", "any", "every", "one", "each", "another", "same", "these", "those", "no"}
-_YOU_KNOW_OBJECT = {"that", "what", "how", "the", "a", "an", "it", "him", "her", "them", "about", "if", "whether", "why", "where", "when", "who", "this", "my", "your", "our", "their", "nothing", "everything"}
+_DETERMINERS = {
+    "a",
+    "an",
+    "the",
+    "this",
+    "that",
+    "what",
+    "which",
+    "some",
+    "any",
+    "every",
+    "one",
+    "each",
+    "another",
+    "same",
+    "these",
+    "those",
+    "no",
+}
+_YOU_KNOW_OBJECT = {
+    "that",
+    "what",
+    "how",
+    "the",
+    "a",
+    "an",
+    "it",
+    "him",
+    "her",
+    "them",
+    "about",
+    "if",
+    "whether",
+    "why",
+    "where",
+    "when",
+    "who",
+    "this",
+    "my",
+    "your",
+    "our",
+    "their",
+    "nothing",
+    "everything",
+}
+#: "do you know", "what I mean", "if you know": a real verb, not a filler.
+_QUESTION_BEFORE = {
+    "do",
+    "did",
+    "does",
+    "don't",
+    "didn't",
+    "what",
+    "if",
+    "whether",
+    "that",
+    "as",
+    "who",
+    "how",
+    "would",
+    "could",
+}
 _I_MEAN_OBJECT = {"that", "it", "to", "what", "the", "a", "an", "this", "you", "him", "her", "them", "business", "well"}
 
 
@@ -75,13 +169,13 @@ def find_fillers(words: Sequence[Word], *, pause_s: float = 0.3) -> list[Filler]
         elif w == "basically":
             if gap_before(i) or gap_after(i):
                 out.append(Filler("basically", words[i].start, words[i].end, "discourse"))
-        elif w == "you" and nxt == "know" and i + 1 < n:
+        elif w == "you" and nxt == "know" and i + 1 < n and prev not in _QUESTION_BEFORE:
             after = norm[i + 2] if i + 2 < n else ""
             if gap_after(i + 1) or (gap_before(i) and after not in _YOU_KNOW_OBJECT):
                 out.append(Filler("you know", words[i].start, words[i + 1].end, "discourse"))
                 i += 2
                 continue
-        elif w == "i" and nxt == "mean" and i + 1 < n:
+        elif w == "i" and nxt == "mean" and i + 1 < n and prev not in _QUESTION_BEFORE:
             after = norm[i + 2] if i + 2 < n else ""
             if gap_after(i + 1) or (gap_before(i) and after not in _I_MEAN_OBJECT):
                 out.append(Filler("I mean", words[i].start, words[i + 1].end, "discourse"))

@@ -92,5 +92,7 @@ def silero_vad_path() -> Path:
     pkg = _package_dir("faster_whisper")
     path = pkg / "assets" / "silero_vad_v6.onnx" if pkg else None
     if path is None or not path.is_file():
-        raise ModelNotAvailableError("Silero VAD is missing (it ships inside faster-whisper).", hint="pip install faster-whisper")
+        raise ModelNotAvailableError(
+            "Silero VAD is missing (it ships inside faster-whisper).", hint="pip install faster-whisper"
+        )
     return path

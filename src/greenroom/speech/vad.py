@@ -116,9 +116,7 @@ def speech_regions(
             merged[-1][1] = r[1]
         else:
             merged.append(r)
-    return [
-        Region(a * WINDOW_S, b * WINDOW_S) for a, b in merged if (b - a) * WINDOW_S >= min_speech_s
-    ]
+    return [Region(a * WINDOW_S, b * WINDOW_S) for a, b in merged if (b - a) * WINDOW_S >= min_speech_s]
 
 
 def pauses_between(regions: list[Region]) -> list[Region]:
