@@ -118,3 +118,14 @@ def test_model_choice_by_folder_and_bad_names(speech_settings: Settings, tmp_pat
 def test_transcribe_accepts_any_float_input(tiny_asr) -> None:
     audio = espeak("Hello there.").astype(np.float64)
     assert "hello" in tiny_asr.transcribe(audio).text.lower()
+
+
+@pytest.mark.gpu
+def test_cuda_float16(speech_settings: Settings, answer: Generated) -> None:
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() == 0:
+        pytest.skip("no CUDA GPU")
+    t = create_transcriber(speech_settings.model_copy(update={"speech_asr_device": "auto"}))
+    assert getattr(t, "device", None) == "cuda"
+    assert wer(answer.text, t.transcribe(answer.audio).text) <= BASE_WER_MAX
