@@ -89,3 +89,11 @@ def test_coqui_backend(speech_settings: Settings, tmp_path: Path) -> None:
     else:  # pragma: no cover - only where Coqui is installed
         with pytest.raises(ConfigError, match="No Coqui checkpoint"):
             create_synthesizer(s, "coqui")
+
+
+def test_long_first_sentence_starts_with_its_first_clause() -> None:
+    from greenroom.speech.tts import first_clause_first
+
+    parts = first_clause_first(["Before we start on the technical part, tell me briefly about your background.", "Ok."])
+    assert parts == ["Before we start on the technical part,", "tell me briefly about your background.", "Ok."]
+    assert first_clause_first(["Short one, fine."]) == ["Short one, fine."]

@@ -57,6 +57,17 @@ def split_sentences(text: str, max_chars: int = 240) -> list[str]:
     return out
 
 
+def first_clause_first(sentences: list[str], longer_than: int = 60) -> list[str]:
+    """Cut a long first sentence at its first comma, so the first audio is ready sooner."""
+    if not sentences or len(sentences[0]) <= longer_than:
+        return sentences
+    first = sentences[0]
+    cut = first.find(", ", 20)
+    if cut < 0 or len(first) - cut < 15:
+        return sentences
+    return [first[: cut + 1], first[cut + 2 :], *sentences[1:]]
+
+
 def check_text(text: str) -> str:
     text = text.strip()
     if not text:
@@ -79,7 +90,7 @@ class SentenceSynth:
         raise NotImplementedError
 
     def stream(self, text: str) -> Iterator[np.ndarray]:
-        for i, sentence in enumerate(split_sentences(check_text(text))):
+        for i, sentence in enumerate(first_clause_first(split_sentences(check_text(text)))):
             audio = np.asarray(self._sentence(sentence), np.float32).reshape(-1)
             if i:
                 audio = np.concatenate([np.zeros(int(self.gap_s * self.sample_rate), np.float32), audio])
