@@ -77,6 +77,50 @@ class Settings(BaseSettings):
     llm_seed: int = Field(default=42, description="Sampling seed, for reproducible runs.")
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Timeout for a request to a model server.")
 
+    # --- speech --------------------------------------------------------------------------------
+    speech_asr_model: str = Field(
+        default="whisper-base",
+        description="ASR model: whisper-base (embedded default), whisper-tiny.en (light), or a local CTranslate2 Whisper folder.",
+    )
+    speech_asr_device: str = Field(default="cpu", description="ASR device: cpu, cuda or auto.")
+    speech_asr_compute_type: str | None = Field(
+        default=None, description="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)."
+    )
+    speech_asr_threads: int = Field(default=2, ge=0, description="CPU threads for ASR (0: CTranslate2's default).")
+    speech_asr_beam_size: int = Field(default=1, ge=1, description="Beam size for Whisper decoding.")
+    speech_asr_language: str | None = Field(
+        default=None, description="Force a language code (e.g. en); unset: detect it."
+    )
+    speech_asr_keep_fillers: bool = Field(
+        default=True, description="Use a disfluent initial prompt so that Whisper keeps 'um' and 'uh'."
+    )
+    speech_max_audio_s: float = Field(default=900.0, gt=0, description="Longest audio clip accepted, in seconds.")
+    speech_vad_threshold: float = Field(default=0.5, gt=0, lt=1, description="Silero VAD speech probability threshold.")
+    speech_turn_end_silence_s: float = Field(
+        default=2.0, gt=0, description="Silence after speech that ends the candidate's turn."
+    )
+    speech_turn_hold_silence_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longer silence needed when the answer sounds unfinished ('let me think', 'and', 'um', ...).",
+    )
+    speech_turn_thinking_s: float = Field(
+        default=30.0, gt=0, description="Thinking time allowed before the answer starts (no turn end before it)."
+    )
+    speech_tts_backend: str = Field(
+        default="piper", description="Text-to-speech back-end: piper (embedded), espeak (fallback) or coqui (optional)."
+    )
+    speech_tts_model_path: Path | None = Field(
+        default=None, description="A local Piper .onnx voice, or a Coqui model folder/file for the coqui back-end."
+    )
+    speech_tts_rate: float = Field(default=1.0, gt=0.3, lt=3.0, description="Speaking speed multiplier for TTS.")
+    speech_voice_embedder: str = Field(
+        default="prosodic", description="Voice features: prosodic (default) or wav2vec2 (needs a local checkpoint)."
+    )
+    speech_wav2vec2_path: Path | None = Field(
+        default=None, description="Local wav2vec2 checkpoint folder for the wav2vec2 voice embedder."
+    )
+
     # --- network -------------------------------------------------------------------------------
     allowed_hosts: list[str] = Field(
         default_factory=list,

@@ -40,7 +40,9 @@ def assemble_with_progress(store: ModelStore, art: PackagedArtifact) -> None:
 
 def embedded_artifacts() -> list[PackagedArtifact]:
     """Every packaged model the app uses (other packages append theirs here)."""
-    return [p.artifact for p in PRESETS.values() if p.artifact]
+    from greenroom.speech.models import WHISPER_BASE
+
+    return [p.artifact for p in PRESETS.values() if p.artifact] + [WHISPER_BASE]
 
 
 @models_app.command("list")

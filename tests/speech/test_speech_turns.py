@@ -1,0 +1,101 @@
+"""VAD and turn-taking on generated speech: the turn ends after the silence threshold, not in a shorter pause."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from greenroom.speech.listener import Listener
+from greenroom.speech.turns import SpeechEvent, TurnDetector
+from greenroom.speech.vad import StreamingVad, speech_probabilities, speech_regions
+
+from .speechgen import SR, Generated, compose
+
+
+def run(detector: TurnDetector, audio: np.ndarray, chunk_s: float = 0.25) -> list[SpeechEvent]:
+    step = int(chunk_s * SR)
+    events: list[SpeechEvent] = []
+    for i in range(0, len(audio), step):
+        events += detector.feed(audio[i : i + step])
+    return events
+
+
+def test_streaming_vad_matches_whole_clip(answer: Generated) -> None:
+    whole = speech_probabilities(answer.audio)
+    vad = StreamingVad()
+    pieces = [vad.feed(answer.audio[i : i + 3001]) for i in range(0, len(answer.audio), 3001)]
+    streamed = np.concatenate(pieces)
+    assert np.allclose(streamed, whole[: len(streamed)], atol=1e-4)
+
+
+def test_vad_regions_match_the_spoken_parts(answer: Generated) -> None:
+    regions = speech_regions(speech_probabilities(answer.audio), min_silence_s=1.0)
+    assert len(regions) == len(answer.speech_spans)
+    for r, (start, end) in zip(regions, answer.speech_spans, strict=True):
+        assert abs(r.start - start) < 0.2 and abs(r.end - end) < 0.2
+
+
+def test_end_of_turn_after_threshold_not_in_shorter_pause() -> None:
+    g = compose(["I would start with the database schema.", 1.5, "Then I would add a cache in front of it.", 4.0])
+    events = run(TurnDetector(end_silence_s=2.0, hold_silence_s=5.0), g.audio)
+    ends = [e for e in events if e.kind == "turn_end"]
+    assert len(ends) == 1
+    last_speech_end = g.speech_spans[-1][1]
+    assert ends[0].time == pytest.approx(last_speech_end + 2.0, abs=0.25)
+    assert ends[0].time > g.speech_spans[1][0]  # not during the 1.5 s mid-answer pause
+    kinds = [e.kind for e in events]
+    assert kinds == ["speech_start", "speech_end", "speech_start", "speech_end", "turn_end"]
+    starts = [e.time for e in events if e.kind == "speech_start"]
+    assert starts == pytest.approx([s for s, _ in g.speech_spans], abs=0.15)
+
+
+def test_thinking_time_before_the_answer_does_not_end_the_turn() -> None:
+    g = compose([6.0, "My answer starts after a long think.", 3.0])
+    events = run(TurnDetector(end_silence_s=2.0, hold_silence_s=4.0, thinking_s=30.0), g.audio)
+    assert [e.kind for e in events] == ["speech_start", "speech_end", "turn_end"]
+    assert events[0].time == pytest.approx(6.3, abs=0.15)
+
+
+def test_no_answer_after_thinking_limit() -> None:
+    events = run(TurnDetector(thinking_s=3.0), np.zeros(5 * SR, np.float32))
+    assert [e.kind for e in events] == ["no_answer"]
+    assert events[0].time == pytest.approx(3.0, abs=0.05)
+
+
+def test_unfinished_answer_waits_for_the_longer_threshold() -> None:
+    g = compose(["The main trade off here is between consistency and.", 3.0, "Availability, in the end.", 3.0])
+    d = TurnDetector(end_silence_s=2.0, hold_silence_s=4.0)
+    d.set_text("The main trade off here is between consistency and")
+    events = run(d, g.audio[: int(g.pauses[0][0] * SR) + int(2.9 * SR)])
+    assert "turn_end" not in [e.kind for e in events]  # 2.9 s of silence after "and": held
+    assert d.unfinished() == "sentence unfinished"
+    d.set_text("The main trade off here is between consistency and availability, in the end.")
+    events = run(d, g.audio[int(g.pauses[0][0] * SR) + int(2.9 * SR) :])
+    assert [e.kind for e in events][-1] == "turn_end"
+
+
+def test_hold_must_not_be_shorter_than_end() -> None:
+    with pytest.raises(ValueError):
+        TurnDetector(end_silence_s=3.0, hold_silence_s=2.0)
+
+
+@pytest.mark.slow
+def test_listener_let_me_think_pause_then_answer(base_asr) -> None:
+    g = compose(
+        [
+            "Hmm, that is a good question, let me think.",
+            3.0,
+            "I would put a message queue between the two services.",
+            3.0,
+        ]
+    )
+    listener = Listener(base_asr, TurnDetector(end_silence_s=2.0, hold_silence_s=4.0))
+    events = listener.feed_all(g.audio, chunk_s=0.5)
+    kinds = [e.kind for e in events]
+    assert kinds.count("turn_end") == 1 and kinds[-1] == "turn_end"
+    first_end = next(e for e in events if e.kind == "speech_end")
+    assert "think" in first_end.text.lower()  # transcribed while the candidate was still in the turn
+    end = events[-1]
+    assert end.time == pytest.approx(g.speech_spans[-1][1] + 2.0, abs=0.3)
+    assert end.transcript is not None and "between the two services" in end.transcript.text.lower()
+    assert listener.feed(np.zeros(SR, np.float32)) == []  # ended: nothing more until reset
