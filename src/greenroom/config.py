@@ -102,7 +102,9 @@ class Settings(BaseSettings):
         default=1280, ge=160, description="Frames with a longer side than this are downscaled before analysis."
     )
     vision_eye_contact_max_yaw_deg: float = Field(
-        default=15.0, gt=0, description="Eye contact: largest head yaw (degrees) that still counts as facing the camera."
+        default=15.0,
+        gt=0,
+        description="Eye contact: largest head yaw (degrees) that still counts as facing the camera.",
     )
     vision_eye_contact_max_pitch_deg: float = Field(
         default=20.0, gt=0, description="Eye contact: largest head pitch (degrees) that still counts."
@@ -119,7 +121,7 @@ class Settings(BaseSettings):
         default=0.12, gt=0, lt=1, description="Framing: a face narrower than this share of the frame is too far."
     )
     vision_face_max_width: float = Field(
-        default=0.5, gt=0, le=1, description="Framing: a face wider than this share of the frame is too close."
+        default=0.45, gt=0, le=1, description="Framing: a face wider than this share of the frame is too close."
     )
     vision_off_centre: float = Field(
         default=0.2, gt=0, le=0.5, description="Framing: face centre further than this from the frame centre."

@@ -44,7 +44,7 @@ class FerEmotionClassifier:
     """FER's 7-class CNN on a square grey crop around the face box (10% padding)."""
 
     name = "fer"
-    labels = FER_LABELS
+    labels: tuple[str, ...] = FER_LABELS
 
     def __init__(self, model_path: Path | None = None, threads: int = 1) -> None:
         try:
@@ -66,7 +66,7 @@ class FerEmotionClassifier:
         side = max(x1 - x0, y1 - y0) * 1.1
         pad = int(side)
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+        grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0,))
         ys, xs = int(cy - side / 2) + pad, int(cx - side / 2) + pad
         crop = grey[ys : ys + int(side), xs : xs + int(side)]
         if crop.size == 0:

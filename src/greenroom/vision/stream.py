@@ -109,10 +109,12 @@ class StreamingVisionAnalyzer:
         return self._last_t or 0.0
 
     def start_turn(self, turn_id: str, at_s: float | None = None) -> None:
-        """Open a turn at `at_s` (seconds on the stream's clock; default: the last frame's time)."""
+        """Open a turn at `at_s` (seconds on the stream's clock; default: just after the last frame)."""
         if self._turn is not None:
             self.end_turn()
-        self._turn = (turn_id, self.elapsed_s if at_s is None else at_s)
+        if at_s is None:
+            at_s = self.elapsed_s + 1e-6 if self._records else 0.0
+        self._turn = (turn_id, at_s)
 
     def end_turn(self, at_s: float | None = None) -> TurnSummary:
         """Close the open turn and return its summary."""
