@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # --- vision --------------------------------------------------------------------------------
     vision_face_backend: str = Field(default="mediapipe", description="Face analyser back-end (mediapipe).")
     vision_body_backend: str = Field(default="mediapipe", description="Pose/hands back-end (mediapipe BlazePose).")
+    vision_face_count_every_n: int = Field(
+        default=3, ge=1, description="Count faces (for 'more than one face') on every n-th frame; 1 for every frame."
+    )
     vision_pose_enabled: bool = Field(default=True, description="Measure posture and gestures with BlazePose.")
     vision_pose_every_n: int = Field(default=2, ge=1, description="Run BlazePose on every n-th analysed frame.")
     vision_hands_enabled: bool = Field(

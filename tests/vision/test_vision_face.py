@@ -163,3 +163,28 @@ def test_turns_timeline_and_live_inputs(vision_settings: Settings, models: Analy
         s.push_frame(empty, 1.0)
     with pytest.raises(InputError, match="No turn"):
         s.end_turn()
+
+
+def test_blinks_are_counted_at_15_fps_and_not_guessed_at_5(vision_settings: Settings, models: Analyzers) -> None:
+    from .clips import close_eyes
+
+    face = centred_astronaut()
+    models.reset()
+    mesh = models.face.analyze(face).landmarks
+    assert mesh is not None
+    shut = close_eyes(face, mesh)
+    frames = [face] * 60  # 4 s at 15 fps with three 2-frame (133 ms) blinks
+    for start in (12, 30, 48):
+        frames[start] = frames[start + 1] = shut
+    s = StreamingVisionAnalyzer(vision_settings, models)
+    for i, f in enumerate(frames):
+        s.push_frame(f, i / 15)
+    summary = s.summary()
+    assert summary.face.blinks == 3
+    assert summary.face.blink_rate_per_min == pytest.approx(45.0, rel=0.05)
+    slow = StreamingVisionAnalyzer(vision_settings, models)
+    for i, f in enumerate(frames[::3]):
+        slow.push_frame(f, i / 5)
+    low = slow.summary()
+    assert low.face.blinks is None and low.face.blink_rate_per_min is None
+    assert any("Blinks not counted" in n for n in low.notes)

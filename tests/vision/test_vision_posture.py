@@ -40,7 +40,9 @@ def test_shoulder_tilt_follows_rotation(vision_settings: Settings, models: Analy
 
 def test_still_versus_swaying_torso(vision_settings: Settings, models: Analyzers) -> None:
     still = run(vision_settings, models, [on_canvas(astronaut())] * 12)
-    sway = run(vision_settings, models, [on_canvas(astronaut(), dx=dx) for dx in [-60, -60, 60, 60] * 3])  # pose: every 2nd frame
+    sway = run(
+        vision_settings, models, [on_canvas(astronaut(), dx=dx) for dx in [-60, -60, 60, 60] * 3]
+    )  # pose: every 2nd frame
     assert still.posture is not None and sway.posture is not None
     assert still.posture.torso_steadiness == "steady" and still.posture.torso_sway is not None
     assert sway.posture.torso_sway is not None and sway.posture.torso_sway > 0.15 > still.posture.torso_sway

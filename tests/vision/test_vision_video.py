@@ -44,7 +44,9 @@ def test_webm_presence_and_turns(presence_webm: Path, vision_settings: Settings,
 
 
 def test_sampling_rate_is_configurable(presence_webm: Path, vision_settings: Settings, models: Analyzers) -> None:
-    r = analyze_video_file(presence_webm, vision_settings.model_copy(update={"vision_sample_fps": 5.0}), analyzers=models)
+    r = analyze_video_file(
+        presence_webm, vision_settings.model_copy(update={"vision_sample_fps": 5.0}), analyzers=models
+    )
     assert r.frames_decoded == 20 and r.summary.frames == 10
     assert r.summary.fps == pytest.approx(5.0)
 
@@ -108,7 +110,9 @@ def _bytes_of(p: Path) -> bytes:
     return p.read_bytes()
 
 
-def test_bad_files_get_clear_errors(clip_dir: Path, presence_webm: Path, vision_settings: Settings, models: Analyzers) -> None:
+def test_bad_files_get_clear_errors(
+    clip_dir: Path, presence_webm: Path, vision_settings: Settings, models: Analyzers
+) -> None:
     import wave
 
     good = _bytes_of(presence_webm)

@@ -21,7 +21,7 @@ EMOTION_CLASSIFIERS: Registry[Callable[[Settings], EmotionClassifier]] = Registr
 def _mediapipe_face(settings: Settings) -> FaceAnalyzer:
     from greenroom.vision.mediapipe_face import MediaPipeFaceAnalyzer
 
-    return MediaPipeFaceAnalyzer()
+    return MediaPipeFaceAnalyzer(count_every_n=settings.vision_face_count_every_n)
 
 
 @BODY_ANALYZERS.decorator("mediapipe")

@@ -25,11 +25,14 @@ class FaceObservation:
     `landmarks` is the main (largest) face's mesh, shape (N, 3): x and y in pixels, z in pixels too (the
     mesh's relative depth, scaled by the frame width, smaller is nearer the camera). None when no mesh.
     `box` is the main face's box in normalised coordinates (x0, y0, x1, y1).
+    `counted` is False when the analyser did not run its multi-face count on this frame (to save time);
+    `face_count` is then only what the mesh saw (0 or 1).
     """
 
     face_count: int
     landmarks: np.ndarray | None = None
     box: tuple[float, float, float, float] | None = None
+    counted: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,10 @@
 mediapipe is pinned to 0.10.21, the last release whose wheel bundles the `mp.solutions` models; nothing is
 downloaded. The face mesh (tracking mode, `refine_landmarks=True` for the iris points) gives the landmarks;
 the full-range BlazeFace detector counts faces, because the mesh's own short-range detector misses small
-faces and two faces side by side. When the mesh loses a face the detector still sees, the mesh is re-run on
-a crop around the largest detected face.
+faces and two faces side by side. The mesh tracks one face (tracking a second would re-run its detector on
+every frame); the detector runs on every `count_every_n`-th frame and on every frame where the mesh finds
+nothing. When the mesh loses a face the detector still sees, the mesh is re-run on a crop around the
+largest detected face.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ class MediaPipeFaceAnalyzer:
 
     name = "mediapipe"
 
-    def __init__(self, *, max_faces: int = 2, min_confidence: float = 0.5, count_faces: bool = True) -> None:
+    def __init__(self, *, min_confidence: float = 0.5, count_every_n: int = 3) -> None:
         import mediapipe as mp
 
         self._mp = mp
         self._mesh = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=False,
-            max_num_faces=max_faces,
+            max_num_faces=1,
             refine_landmarks=True,
             min_detection_confidence=min_confidence,
             min_tracking_confidence=min_confidence,
@@ -35,15 +37,14 @@ class MediaPipeFaceAnalyzer:
         self._crop_mesh: Any = None  # static-mode mesh for crops, created on first need
         self._min_conf = min_confidence
         # model_selection=1 is the full-range detector (faces up to about 5 m), bundled in the wheel.
-        self._detector = (
-            mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=min_confidence)
-            if count_faces
-            else None
+        self._detector = mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=min_confidence
         )
+        self._count_every_n = max(1, count_every_n)
+        self._index = 0
+        self._had_face = False
 
     def _detect(self, rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
-        if self._detector is None:
-            return []
         res = self._detector.process(rgb)
         boxes = []
         for det in res.detections or []:
@@ -81,9 +82,15 @@ class MediaPipeFaceAnalyzer:
 
     def analyze(self, rgb: np.ndarray) -> FaceObservation:
         h, w = rgb.shape[:2]
-        boxes = self._detect(rgb)
         res = self._mesh.process(rgb)
+        if not res.multi_face_landmarks and self._had_face:
+            # Tracking was just lost: the graph re-detects on its next call, so give it this frame again.
+            res = self._mesh.process(rgb)
         meshes = [self._to_px(f, w, h) for f in res.multi_face_landmarks or []]
+        self._had_face = bool(meshes)
+        counted = not meshes or self._index % self._count_every_n == 0
+        self._index += 1
+        boxes = self._detect(rgb) if counted else []
         if not meshes and boxes:
             largest = max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
             crop_mesh = self._mesh_on_crop(rgb, largest)
@@ -91,22 +98,23 @@ class MediaPipeFaceAnalyzer:
                 meshes = [crop_mesh]
         count = max(len(boxes), len(meshes))
         if not meshes:
-            return FaceObservation(face_count=count)
-        main = max(meshes, key=lambda m: float(np.ptp(m[:, 0]) * np.ptp(m[:, 1])))
+            return FaceObservation(face_count=count, counted=counted)
+        main = meshes[0]
         box = (
             float(main[:, 0].min() / w),
             float(main[:, 1].min() / h),
             float(main[:, 0].max() / w),
             float(main[:, 1].max() / h),
         )
-        return FaceObservation(face_count=count, landmarks=main, box=box)
+        return FaceObservation(face_count=count, landmarks=main, box=box, counted=counted)
 
     def reset(self) -> None:
         self._mesh.reset()
+        self._index = 0
+        self._had_face = False
 
     def close(self) -> None:
         self._mesh.close()
         if self._crop_mesh is not None:
             self._crop_mesh.close()
-        if self._detector is not None:
-            self._detector.close()
+        self._detector.close()

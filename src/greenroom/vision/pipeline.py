@@ -64,6 +64,7 @@ class FramePipeline:
         return FrameRecord(
             t=t,
             face_count=obs.face_count,
+            counted=obs.counted,
             brightness=brightness(rgb),
             face=face,
             pose_ran=pose_ran,

@@ -15,6 +15,7 @@ class FrameRecord:
     t: float
     face_count: int
     brightness: float
+    counted: bool = True  # was the multi-face count run on this frame?
     face: FaceFeatures | None = None
     pose_ran: bool = False
     body: BodyFeatures | None = None

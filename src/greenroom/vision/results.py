@@ -15,7 +15,9 @@ class FaceSummary(BaseModel):
     """Face presence, head pose, gaze, eye contact and blinks."""
 
     presence_ratio: float = Field(description="Share of analysed frames with at least one face.")
-    multi_face_ratio: float = Field(description="Share of analysed frames with more than one face.")
+    multi_face_ratio: float = Field(
+        description="Share of frames with more than one face (of the frames where faces were counted)."
+    )
     max_faces: int = Field(description="Most faces seen in one frame.")
     eye_contact_ratio: float | None = Field(
         description="Share of face-present frames looking at the camera (within the yaw/pitch/gaze bounds)."

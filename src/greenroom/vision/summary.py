@@ -80,10 +80,11 @@ def _face_summary(recs: Sequence[FrameRecord], settings: Settings, notes: list[s
     n = len(recs)
     present = [r for r in recs if r.face_present]
     faces = [r for r in recs if r.face is not None]
-    multi = sum(1 for r in recs if r.face_count > 1)
+    counted = [r for r in recs if r.counted]
+    multi = sum(1 for r in counted if r.face_count > 1)
     summary = FaceSummary(
         presence_ratio=_ratio(len(present), n),
-        multi_face_ratio=_ratio(multi, n),
+        multi_face_ratio=_ratio(multi, len(counted)),
         max_faces=max((r.face_count for r in recs), default=0),
         eye_contact_ratio=None,
         yaw_deg=None,
