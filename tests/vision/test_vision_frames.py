@@ -6,11 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
+from greenroom.config import Settings
 from greenroom.errors import InputError
 from greenroom.vision.frames import decode_image_bytes, downscale, fit_size, raw_rgb_to_array, to_rgb
 from greenroom.vision.geometry import BodyFeatures
 from greenroom.vision.records import FrameRecord
-from greenroom.vision.summary import count_blinks, count_bursts, frame_rate, wrist_speeds
+from greenroom.vision.summary import count_blinks, count_bursts, frame_rate, summarize, wrist_speeds
 
 from .clips import astronaut
 
@@ -116,3 +117,72 @@ def test_wrist_speed_and_gesture_bursts() -> None:
     speeds = wrist_speeds(recs)
     assert max(v for _, v in speeds) == pytest.approx(2.0)
     assert count_bursts(speeds, 1.0, 0.3) == 2
+
+
+def test_fidgeting_versus_still_and_gesturing_hands(vision_settings: Settings) -> None:
+    def clip(xs: list[float]) -> list[FrameRecord]:
+        return [_body(i / 10, x, 500.0) for i, x in enumerate(xs)]
+
+    restless = clip([200.0 + (3.0 if i % 2 else -3.0) for i in range(30)])  # 6 px jitter, 0.06 sw a frame
+    still = clip([200.0] * 30)
+    sweeping = clip([200.0 + 15.0 * i for i in range(30)])  # 1.5 sw/s in one direction
+    g = {
+        name: summarize(recs, vision_settings).gestures
+        for name, recs in (("restless", restless), ("still", still), ("sweeping", sweeping))
+    }
+    assert g["restless"] is not None and g["still"] is not None and g["sweeping"] is not None
+    assert g["restless"].fidget_ratio == 1.0 and g["restless"].gestures == 0
+    assert g["still"].fidget_ratio == 0.0 and g["still"].hand_energy == 0.0 and g["still"].gestures == 0
+    assert g["sweeping"].fidget_ratio == 0.0 and g["sweeping"].gestures == 1
+    assert g["sweeping"].hand_energy == pytest.approx(1.5)
+    assert g["sweeping"].hands_visible_ratio == 1.0 and g["sweeping"].source == "pose"
+
+
+def _rot(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """Rotation in image coordinates (x right, y down, z away from the camera): yaw, then pitch, then roll."""
+    y, p, r = np.radians([yaw, pitch, roll])
+    ry = np.array([[np.cos(y), 0, -np.sin(y)], [0, 1, 0], [np.sin(y), 0, np.cos(y)]])  # + turns the face right
+    rx = np.array([[1, 0, 0], [0, np.cos(p), np.sin(p)], [0, -np.sin(p), np.cos(p)]])  # + tilts it up
+    rz = np.array([[np.cos(r), np.sin(r), 0], [-np.sin(r), np.cos(r), 0], [0, 0, 1]])  # + counter-clockwise
+    return ry @ rx @ rz
+
+
+@pytest.mark.parametrize(
+    ("yaw", "pitch", "roll"), [(0, 0, 0), (25, 0, 0), (-25, 0, 0), (0, 15, 0), (0, -15, 0), (0, 0, 20), (20, -10, 15)]
+)
+def test_head_pose_recovers_known_rotations(yaw: float, pitch: float, roll: float) -> None:
+    from greenroom.vision.geometry import CHIN, FOREHEAD, L_EYE_OUTER, R_EYE_OUTER, head_pose
+
+    pts = np.zeros((478, 3))
+    pts[R_EYE_OUTER], pts[L_EYE_OUTER] = (-45, 0, 0), (45, 0, 0)
+    pts[FOREHEAD], pts[CHIN] = (0, -80, 5), (0, 95, 5)
+    posed = pts @ _rot(yaw, pitch, roll).T + (320, 240, 0)
+    got = head_pose(posed)
+    assert got == pytest.approx((yaw, pitch, roll), abs=0.5)
+    mirrored = posed.copy()
+    mirrored[:, 0] = 640 - mirrored[:, 0]
+    mirrored[[R_EYE_OUTER, L_EYE_OUTER]] = mirrored[[L_EYE_OUTER, R_EYE_OUTER]]  # the mesh relabels the eyes
+    m_yaw, m_pitch, m_roll = head_pose(mirrored)
+    assert (m_yaw, m_pitch, m_roll) == pytest.approx((-yaw, pitch, -roll), abs=0.5)
+
+
+def test_shoulder_tilt_and_face_touch_from_pose_points() -> None:
+    from greenroom.vision.geometry import body_features
+
+    pose = np.zeros((33, 4))
+    pose[:, 3] = 1.0
+    pose[0] = (300, 150, 0, 1)  # nose
+    pose[1:11, :2] = (300, 150)
+    pose[11], pose[12] = (400, 300, 0, 1), (200, 300, 0, 1)  # left shoulder on the image's right
+    pose[15:23, :2] = (250, 450)  # hands down
+    b = body_features(pose)
+    assert b is not None and b.shoulder_tilt == pytest.approx(0.0) and not b.face_touch
+    assert b.shoulder_width == pytest.approx(200.0) and b.neck == pytest.approx(0.75)
+    pose[11, 1] = 300 - 200 * np.tan(np.radians(10))  # left shoulder up: counter-clockwise on screen
+    b = body_features(pose)
+    assert b is not None and b.shoulder_tilt == pytest.approx(10.0, abs=0.1)
+    pose[19, :2] = (305, 160)  # left index finger on the nose
+    b = body_features(pose)
+    assert b is not None and b.face_touch
+    pose[11, 3] = 0.1  # a shoulder out of view: no posture
+    assert body_features(pose) is None

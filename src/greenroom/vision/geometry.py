@@ -15,6 +15,7 @@ corners are level, so a face looking straight at the camera reads yaw = pitch = 
 
 Sign conventions (as seen in the image, not mirrored): yaw > 0 when the face turns towards the image's
 right; pitch > 0 when the face tilts up; roll > 0 when the eye line turns counter-clockwise on screen.
+The angles decompose the rotation as yaw, then pitch, then roll about the face's own axis.
 Mirroring the image flips the signs of yaw and roll.
 """
 
@@ -78,14 +79,29 @@ def face_frame(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, z
 
 
+def _ry(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])
+
+
+def _rx(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, s], [0.0, -s, c]])
+
+
 def head_pose(p: np.ndarray) -> tuple[float, float, float]:
-    """(yaw, pitch, roll) in degrees from a (N, 3) mesh in pixel units."""
+    """(yaw, pitch, roll) in degrees from a (N, 3) mesh in pixel units.
+
+    The face's rotation is decomposed as R = Ry(yaw) . Rx(pitch) . Rz(roll): turn, then nod, then tilt
+    about the face's own forward axis, so each angle means what it says even when combined.
+    """
     x, _y, z = face_frame(p)
     f = -z  # the direction the face looks
-    yaw = math.degrees(math.atan2(float(f[0]), float(-f[2])))
-    pitch = math.degrees(math.atan2(float(-f[1]), float(-f[2])))
-    roll = math.degrees(math.atan2(float(-x[1]), float(x[0])))
-    return yaw, pitch, roll
+    yaw = math.atan2(float(f[0]), float(-f[2]))
+    pitch = math.atan2(float(-f[1]), math.hypot(float(f[0]), float(f[2])))
+    xl = (_ry(yaw) @ _rx(pitch)).T @ x  # the eye axis with yaw and pitch undone
+    roll = math.atan2(float(-xl[1]), float(xl[0]))
+    return math.degrees(yaw), math.degrees(pitch), math.degrees(roll)
 
 
 def _iris_ratio(p: np.ndarray, a: int, b: int, iris: int) -> float:

@@ -208,14 +208,21 @@ def count_bursts(speeds: Sequence[tuple[float, float]], threshold: float, gap_s:
     return bursts
 
 
+def _buckets(recs: Sequence[FrameRecord], start: float, end: float, step: float) -> list[list[FrameRecord]]:
+    """Records grouped into consecutive [start + i*step, start + (i+1)*step) bins, in one pass."""
+    n = max(1, int(math.floor((end - start) / step)) + 1)
+    bins: list[list[FrameRecord]] = [[] for _ in range(n)]
+    for r in recs:
+        i = int(math.floor((r.t - start) / step))
+        if 0 <= i < n:
+            bins[i].append(r)
+    return bins
+
+
 def _fidget_ratio(recs: Sequence[FrameRecord], span_start: float, span_end: float) -> float | None:
     """Share of 1-s windows with hands visible where hands move a little but go nowhere (restless, not gesturing)."""
     windows, fidgety = 0, 0
-    t = span_start
-    bodies = [r for r in recs if r.body is not None]
-    while t < span_end:
-        w = [r for r in bodies if t <= r.t < t + FIDGET_WINDOW_S]
-        t += FIDGET_WINDOW_S
+    for w in _buckets([r for r in recs if r.body is not None], span_start, span_end, FIDGET_WINDOW_S):
         paths: list[float] = []
         nets: list[float] = []
         fingers: list[float] = []
@@ -266,9 +273,6 @@ def _gestures(recs: Sequence[FrameRecord], start: float, end: float) -> GestureS
         s.hand_energy = _r(float(np.mean([v for _, v in speeds])), 3)
         s.gestures = count_bursts(speeds, GESTURE_SPEED, GESTURE_GAP_S)
         s.gesture_rate_per_min = _r(s.gestures / minutes, 1) if minutes > 0 else None
-    elif visible:
-        s.hand_energy = 0.0 if len(visible) > 1 else None
-        s.gestures = 0
     s.fidget_ratio = _fidget_ratio(bodies, start, end)
     return s
 
@@ -364,18 +368,20 @@ def timeline(recs: Sequence[FrameRecord], settings: Settings, start: float = 0.0
         return tl
     end = recs[-1].t if end is None else end
     speeds = wrist_speeds(recs)
-    nbins = max(1, int(math.floor((end - start) / step)) + 1)
-    for i in range(nbins):
-        a, b = start + i * step, start + (i + 1) * step
-        w = [r for r in recs if a <= r.t < b]
+    speed_bins: list[list[float]] = [[] for _ in range(max(1, int(math.floor((end - start) / step)) + 1))]
+    for t, v in speeds:
+        i = int(math.floor((t - start) / step))
+        if 0 <= i < len(speed_bins):
+            speed_bins[i].append(v)
+    for i, w in enumerate(_buckets(recs, start, end, step)):
         f = [r.face for r in w if r.face is not None]
         bodies = [r.body for r in w if r.body is not None]
-        tl.t.append(round(a, 3))
+        tl.t.append(round(start + i * step, 3))
         tl.face_present.append(_ratio(sum(r.face_present for r in w), len(w)))
         tl.eye_contact.append(_ratio(sum(looks_at_camera(x, settings) for x in f), len(f)) if f else None)
         tl.yaw_deg.append(_mean([x.yaw for x in f]))
         tl.pitch_deg.append(_mean([x.pitch for x in f]))
         tl.smile.append(_mean([x.smile for x in f]))
-        tl.hand_energy.append(_mean([v for t, v in speeds if a <= t < b]))
+        tl.hand_energy.append(_mean(speed_bins[i]))
         tl.shoulder_tilt_deg.append(_mean([x.shoulder_tilt for x in bodies]))
     return tl
