@@ -140,3 +140,35 @@ def test_bad_files_get_clear_errors(
         analyze_video_file(wav, vision_settings, analyzers=models)
     with pytest.raises(NotFoundError):
         analyze_video_file(clip_dir / "missing.webm", vision_settings, analyzers=models)
+
+
+def test_phone_video_display_rotation_is_applied(clip_dir: Path, vision_settings: Settings, models: Analyzers) -> None:
+    """A portrait MP4 stored sideways with a 90-degree display rotation (as phones record) reads upright."""
+    import shutil
+    import subprocess
+
+    assert shutil.which("ffmpeg"), "ffmpeg (Debian package, in scripts/install.sh) is needed to tag the rotation"
+    upright = on_canvas(astronaut(), scale=1.3, dx=60, dy=110)
+    sideways = write_video(clip_dir / "sideways.mp4", [np.ascontiguousarray(np.rot90(upright, 1))] * 3, fps=10)
+    tagged = clip_dir / "phone.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-y",
+            "-loglevel",
+            "error",
+            "-i",
+            str(sideways),
+            "-c",
+            "copy",
+            "-metadata:s:v:0",
+            "rotate=90",
+            str(tagged),
+        ],
+        check=True,
+    )
+    r = analyze_video_file(tagged, vision_settings, analyzers=models)
+    assert (r.width, r.height) == (640, 480)
+    assert any("rotated by 90" in n for n in r.notes)
+    assert r.summary.face.presence_ratio == 1.0
+    assert r.summary.face.roll_deg is not None and abs(r.summary.face.roll_deg) < 8

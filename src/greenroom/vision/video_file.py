@@ -3,7 +3,8 @@
 
 Bad input gets one clear `InputError`: a missing, empty, corrupt or audio-only file, an unsupported codec,
 or a video with no decodable frame. Huge frames are downscaled (by FFmpeg's scaler) to `vision_max_side`;
-grey, 10/12/16-bit and other pixel formats are converted to 8-bit RGB by FFmpeg.
+grey, 10/12/16-bit and other pixel formats are converted to 8-bit RGB by FFmpeg. Phone videos with a
+display rotation are turned upright.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def _analyze_container(
     turns: Sequence[tuple[str, float, float]],
 ) -> VisionResult:
     import av
+    import numpy as np
 
     c: av.container.InputContainer = container  # type: ignore[assignment]
     if not c.streams.video:
@@ -89,6 +91,7 @@ def _analyze_container(
     t_last = 0.0
     next_t = 0.0
     size = (0, 0)
+    rotated = False
     rate = float(stream.average_rate) if stream.average_rate else 25.0
     try:
         for frame in c.decode(stream):
@@ -106,7 +109,13 @@ def _analyze_container(
             if (w, h) != (frame.width, frame.height) and not size[0]:
                 notes.append(f"Frames downscaled from {frame.width}x{frame.height} to {w}x{h}.")
             rgb = frame.to_ndarray(width=w, height=h, format="rgb24")
-            size = (w, h)
+            rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+            if rotation in (90, 180, 270):  # phone videos: turn the picture upright, as players do
+                rgb = np.ascontiguousarray(np.rot90(rgb, k=-rotation // 90))
+                if not rotated:
+                    notes.append(f"Frames rotated by {rotation} degrees (display rotation in the file).")
+                    rotated = True
+            size = (rgb.shape[1], rgb.shape[0])
             records.append(pipeline.process(rgb, t))
             del rgb
     except av.error.FFmpegError as exc:
