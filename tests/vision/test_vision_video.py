@@ -172,3 +172,16 @@ def test_phone_video_display_rotation_is_applied(clip_dir: Path, vision_settings
     assert any("rotated by 90" in n for n in r.notes)
     assert r.summary.face.presence_ratio == 1.0
     assert r.summary.face.roll_deg is not None and abs(r.summary.face.roll_deg) < 8
+
+
+def test_truncated_file_gives_a_partial_result_that_says_so(
+    clip_dir: Path, vision_settings: Settings, models: Analyzers
+) -> None:
+    face = on_canvas(astronaut(), scale=1.3, dx=60, dy=110)
+    full = write_video(clip_dir / "long.webm", [np.roll(face, 3 * i, axis=1) for i in range(40)], fps=10)
+    cut = clip_dir / "cut.webm"
+    data = full.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    r = analyze_video_file(cut, vision_settings.model_copy(update={"vision_pose_enabled": False}), analyzers=models)
+    assert 0 < r.summary.frames < 40
+    assert any("could be decoded" in n or "Decoding stopped" in n for n in r.notes)

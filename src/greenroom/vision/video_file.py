@@ -62,6 +62,15 @@ def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
 
 
+def _declared_duration(container: object, stream: object) -> float | None:
+    """The duration the file's headers declare, in seconds (None when unknown, as in many browser WebMs)."""
+    st_dur, tb = getattr(stream, "duration", None), getattr(stream, "time_base", None)
+    if st_dur and tb:
+        return float(st_dur * tb)
+    c_dur = getattr(container, "duration", None)
+    return float(c_dur) / 1_000_000 if c_dur else None
+
+
 def _analyze_container(
     container: object,
     name: str,
@@ -108,7 +117,7 @@ def _analyze_container(
             w, h = fit_size(frame.width, frame.height, settings.vision_max_side)
             if (w, h) != (frame.width, frame.height) and not size[0]:
                 notes.append(f"Frames downscaled from {frame.width}x{frame.height} to {w}x{h}.")
-            rgb = frame.to_ndarray(width=w, height=h, format="rgb24")
+            rgb: np.ndarray = frame.to_ndarray(width=w, height=h, format="rgb24")
             rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
             if rotation in (90, 180, 270):  # phone videos: turn the picture upright, as players do
                 rgb = np.ascontiguousarray(np.rot90(rgb, k=-rotation // 90))
@@ -125,6 +134,12 @@ def _analyze_container(
     if not records:
         raise InputError(f"{name} has no decodable video frames.")
     duration = t_last + 1.0 / rate
+    declared = _declared_duration(c, stream)
+    if declared is not None and duration < 0.9 * declared - 0.5 and not any("Decoding stopped" in n for n in notes):
+        notes.append(
+            f"Only {duration:.1f} s of the {declared:.1f} s the file declares could be decoded "
+            "(truncated or corrupt); the rest was not analysed."
+        )
     summary = summarize(records, settings, start=0.0, end=t_last, emotion_enabled=pipeline.emotion_enabled)
     turn_summaries = []
     for turn_id, a, b in turns:
