@@ -40,13 +40,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(fn: Callable[[np.ndarray, float], object], clip: list[np.ndarray], warmup: int = 10) -> float:
+def timed(fn: Callable[[np.ndarray, float], object], clip: list[np.ndarray], warmup: int = 10) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the whole process) per frame. CPU time is what one dedicated core would
+    need; wall time also counts waiting for the core when the machine is shared."""
     for i, f in enumerate(clip[:warmup]):
         fn(f, i / 15)
-    t0 = time.perf_counter()
+    w0, c0 = time.perf_counter(), time.process_time()
     for i, f in enumerate(clip):
         fn(f, (warmup + i) / 15)
-    return (time.perf_counter() - t0) / len(clip)
+    return (time.perf_counter() - w0) / len(clip), (time.process_time() - c0) / len(clip)
 
 
 def main() -> None:
@@ -57,7 +59,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.core})
     clip = frames(args.frames)
-    rows: list[tuple[str, float, float]] = []
+    rows: list[tuple[str, tuple[float, float], float]] = []
 
     import mediapipe as mp
 
@@ -67,7 +69,7 @@ def main() -> None:
 
     configs = {
         "face analyser (mesh + detector) + features": {"vision_pose_enabled": False},
-        "mesh + pose every 2nd frame": {"vision_pose_enabled": True, "vision_pose_every_n": 2},
+        "mesh (+detector/3) + pose every 2nd frame": {"vision_pose_enabled": True, "vision_pose_every_n": 2},
         "full: mesh + detector + pose&hands/2 + FER/3": {
             "vision_pose_enabled": True,
             "vision_pose_every_n": 2,
@@ -83,15 +85,23 @@ def main() -> None:
         rows.append((name, timed(pipe.process, clip), peak_rss_mb()))
         analyzers.close()
 
-    print(f"\nVision at 640x480, {args.frames} frames, pinned to core {args.core} (os.cpu_count()={os.cpu_count()})\n")
-    print(f"| {'configuration':<46} | {'ms/frame':>8} | {'fps':>6} | {'peak RSS MB':>11} |")
-    print(f"|{'-' * 48}|{'-' * 10}|{'-' * 8}|{'-' * 13}|")
-    for name, sec, rss in rows:
-        print(f"| {name:<46} | {sec * 1000:8.1f} | {1 / sec:6.1f} | {rss:11.0f} |")
-    mesh_pose = rows[2][1]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"\nGoal mesh + pose >= 15 fps on one core: {'met' if 1 / mesh_pose >= 15 else 'NOT met'} ({1 / mesh_pose:.1f} fps)"
+        f"\nVision at 640x480, {args.frames} frames, pinned to core {args.core} "
+        f"(os.cpu_count()={os.cpu_count()}, load average {load:.1f})\n"
     )
+    print(
+        f"| {'configuration':<46} | {'wall ms':>7} | {'wall fps':>8} | {'CPU ms':>6} | {'CPU fps':>7} | {'peak RSS MB':>11} |"
+    )
+    print(f"|{'-' * 48}|{'-' * 9}|{'-' * 10}|{'-' * 8}|{'-' * 9}|{'-' * 13}|")
+    for name, (wall, cpu), rss in rows:
+        print(
+            f"| {name:<46} | {wall * 1000:7.1f} | {1 / wall:8.1f} | {cpu * 1000:6.1f} | {1 / cpu:7.1f} | {rss:11.0f} |"
+        )
+    wall, cpu = rows[2][1]
+    verdict = "met" if 1 / wall >= 15 else "NOT met"
+    print(f"\nGoal mesh + pose >= 15 fps on one core: {verdict} ({1 / wall:.1f} fps wall, {1 / cpu:.1f} fps CPU time)")
+    print("Wall fps is what this run got; CPU fps is what a dedicated core gives (they differ on a busy machine).")
 
 
 if __name__ == "__main__":

@@ -188,3 +188,15 @@ def test_blinks_are_counted_at_15_fps_and_not_guessed_at_5(vision_settings: Sett
     low = slow.summary()
     assert low.face.blinks is None and low.face.blink_rate_per_min is None
     assert any("Blinks not counted" in n for n in low.notes)
+
+
+def test_grey_and_16bit_live_frames_are_analysed(vision_settings: Settings, models: Analyzers) -> None:
+    grey = cv2.cvtColor(centred_astronaut(), cv2.COLOR_RGB2GRAY)
+    ok, grey_jpg = cv2.imencode(".jpg", grey)
+    s = StreamingVisionAnalyzer(vision_settings, models)
+    assert s.push_frame(grey_jpg.tobytes(), 0.0).face_count == 1  # grey JPEG
+    assert s.push_frame(grey.astype(np.uint16) * 257, 0.1).face_count == 1  # 16-bit grey array
+    assert s.push_frame(grey.tobytes(), 0.2, width=640, height=480, channels=1).face_count == 1  # raw grey
+    with pytest.raises(InputError, match="dtype"):
+        s.push_frame(grey.astype(np.int64), 0.3)
+    assert s.summary().face.presence_ratio == 1.0
