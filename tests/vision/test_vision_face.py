@@ -19,6 +19,8 @@ from greenroom.vision.stream import StreamingVisionAnalyzer
 
 from .clips import astronaut, darken, lfw_face, mirror, no_face, on_canvas, rotate, side_by_side
 
+pytestmark = pytest.mark.slow  # loads the real MediaPipe models
+
 FPS = 10.0
 
 
@@ -57,6 +59,9 @@ def test_no_face_says_so_instead_of_zero_eye_contact(vision_settings: Settings, 
     assert s.face.presence_ratio == 0.0
     assert s.face.eye_contact_ratio is None and s.face.yaw_deg is None and s.face.blinks is None
     assert s.expression is None
+    empty = StreamingVisionAnalyzer(vision_settings, models).summary()
+    assert empty.frames == 0 and not empty.face_detected and empty.message.startswith(NO_FACE_MESSAGE)
+    assert empty.face.eye_contact_ratio is None and empty.posture is None
 
 
 def test_two_faces_side_by_side(vision_settings: Settings, models: Analyzers) -> None:

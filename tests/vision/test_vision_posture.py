@@ -11,6 +11,8 @@ from greenroom.vision.stream import StreamingVisionAnalyzer
 
 from .clips import astronaut, on_canvas, rotate
 
+pytestmark = pytest.mark.slow  # loads the real MediaPipe models
+
 
 def run(settings: Settings, models: Analyzers, frames: list) -> object:
     s = StreamingVisionAnalyzer(settings, models)

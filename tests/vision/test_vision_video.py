@@ -17,6 +17,8 @@ from greenroom.vision.results import NO_FACE_MESSAGE
 
 from .clips import astronaut, no_face, on_canvas, write_video
 
+pytestmark = pytest.mark.slow  # loads the real MediaPipe models
+
 
 @pytest.fixture(scope="module")
 def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -329,7 +329,7 @@ def summarize(
     face = _face_summary(recs, settings, notes)
     detected = any(r.face_present for r in recs)
     if not recs:
-        message = "no frames analysed"
+        message = f"{NO_FACE_MESSAGE} (no frames analysed)"
     elif not detected:
         message = NO_FACE_MESSAGE
     else:
