@@ -64,7 +64,6 @@ def test_pose_runs_every_second_frame_and_can_be_switched_off(vision_settings: S
     assert summary.posture is None and summary.gestures is None
 
 
-@pytest.mark.slow
 def test_hands_model_is_optional(vision_settings: Settings) -> None:
     s = vision_settings.model_copy(update={"vision_hands_enabled": True})
     a = load_analyzers(s)
