@@ -120,6 +120,62 @@ class Settings(BaseSettings):
     speech_wav2vec2_path: Path | None = Field(
         default=None, description="Local wav2vec2 checkpoint folder for the wav2vec2 voice embedder."
     )
+    # --- vision --------------------------------------------------------------------------------
+    vision_face_backend: str = Field(default="mediapipe", description="Face analyser back-end (mediapipe).")
+    vision_body_backend: str = Field(default="mediapipe", description="Pose/hands back-end (mediapipe BlazePose).")
+    vision_face_count_every_n: int = Field(
+        default=3, ge=1, description="Count faces (for 'more than one face') on every n-th frame; 1 for every frame."
+    )
+    vision_pose_enabled: bool = Field(default=True, description="Measure posture and gestures with BlazePose.")
+    vision_pose_every_n: int = Field(default=2, ge=1, description="Run BlazePose on every n-th analysed frame.")
+    vision_hands_enabled: bool = Field(
+        default=False, description="Also run the hand-landmark model (finer face touching and fidgeting; slower)."
+    )
+    vision_emotion_enabled: bool = Field(
+        default=False,
+        description="OPT-IN experimental FER emotion labels. Emotion recognition is banned in workplaces and "
+        "education by the EU AI Act, Art. 5(1)(f); the default reports facial behaviour (smile, brows) instead.",
+    )
+    vision_emotion_backend: str = Field(default="fer", description="Emotion classifier back-end (fer).")
+    vision_emotion_every_n: int = Field(default=3, ge=1, description="Classify emotions on every n-th face frame.")
+    vision_sample_fps: float = Field(
+        default=10.0, gt=0, le=60, description="Frames per second sampled from a video file for analysis."
+    )
+    vision_stream_max_fps: float = Field(
+        default=15.0, gt=0, le=60, description="Live frames arriving faster than this are skipped."
+    )
+    vision_max_side: int = Field(
+        default=1280, ge=160, description="Frames with a longer side than this are downscaled before analysis."
+    )
+    vision_eye_contact_max_yaw_deg: float = Field(
+        default=15.0,
+        gt=0,
+        description="Eye contact: largest head yaw (degrees) that still counts as facing the camera.",
+    )
+    vision_eye_contact_max_pitch_deg: float = Field(
+        default=20.0, gt=0, description="Eye contact: largest head pitch (degrees) that still counts."
+    )
+    vision_eye_contact_max_gaze: float = Field(
+        default=0.35,
+        gt=0,
+        description="Eye contact: largest horizontal iris offset between the eye corners (0 centred, 1 at a corner).",
+    )
+    vision_smile_threshold: float = Field(
+        default=0.5, ge=0, le=1, description="Smile intensity (0-1) above which a frame counts as smiling."
+    )
+    vision_face_min_width: float = Field(
+        default=0.12, gt=0, lt=1, description="Framing: a face narrower than this share of the frame is too far."
+    )
+    vision_face_max_width: float = Field(
+        default=0.45, gt=0, le=1, description="Framing: a face wider than this share of the frame is too close."
+    )
+    vision_off_centre: float = Field(
+        default=0.2, gt=0, le=0.5, description="Framing: face centre further than this from the frame centre."
+    )
+    vision_dark_luma: float = Field(
+        default=50.0, ge=0, le=255, description="Framing: mean frame brightness (0-255) below which it is too dark."
+    )
+    vision_timeline_step_s: float = Field(default=1.0, gt=0, description="Bin width of the vision timelines.")
 
     # --- network -------------------------------------------------------------------------------
     allowed_hosts: list[str] = Field(
