@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from greenroom.cli import common, llm_commands, speech_commands
+from greenroom.cli import analyze, common, llm_commands, speech_commands
 from greenroom.cli import vision as vision_commands
 from greenroom.config import get_settings
 from greenroom.errors import GreenroomError
@@ -26,6 +26,7 @@ llm_commands.register(app)
 common.register(app)
 speech_commands.register(app)
 vision_commands.register(app)
+analyze.register(app)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Speech commands: `transcribe FILE [--json]`, `speak "TEXT" -o out.wav`, `analyze FILE [--json]` (audio)."""
+"""Speech commands: `transcribe FILE [--json]` and `speak "TEXT" -o out.wav` (`analyze` is in cli/analyze.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from greenroom.config import get_settings
 
@@ -52,33 +51,3 @@ def register(app: typer.Typer) -> None:
         write_wav(output, audio.samples, audio.sample_rate)
         label = " [yellow](fallback voice)[/]" if audio.fallback else ""
         console.print(f"wrote {output} ({audio.duration:.1f} s, {audio.voice}){label}")
-
-    @app.command()
-    def analyze(
-        file: Path = typer.Argument(..., help="Audio file to analyse."),
-        as_json: bool = typer.Option(False, "--json", help="All metrics as JSON."),
-    ) -> None:
-        """Delivery metrics of a recorded answer: pace, pauses, fillers, pitch, volume."""
-        from greenroom.speech.analyze import analyze_audio_file
-
-        result = analyze_audio_file(file, get_settings())
-        if as_json:
-            typer.echo(result.model_dump_json(indent=2))
-            return
-        d = result.delivery
-        console.print(f"[bold]{file.name}[/] ({result.duration_s:.1f} s, {result.language}): {result.text}")
-        table = Table(title="Delivery")
-        for col in ("metric", "value", "target", "status", "source"):
-            table.add_column(col)
-        for c in d.checks:
-            target = f"{c.low if c.low is not None else ''}–{c.high if c.high is not None else ''}"
-            colour = "green" if c.status == "ok" else "yellow"
-            table.add_row(c.metric, f"{c.value:g}", target, f"[{colour}]{c.status}[/]", c.source)
-        console.print(table)
-        console.print(
-            f"articulation {d.articulation_wpm:g} wpm · pauses {d.pause_count} (longest {d.pause_longest_s or 0:g} s) · "
-            f"fillers {d.filler_count} {d.filler_counts} · pitch median {d.pitch_median_hz} Hz, "
-            f"monotone={d.monotone} · level {d.level_median_db:g} dBFS"
-        )
-        for note in d.notes:
-            console.print(f"[dim]note: {note}[/]")
