@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -76,6 +76,31 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature for conversation.")
     llm_seed: int = Field(default=42, description="Sampling seed, for reproducible runs.")
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Timeout for a request to a model server.")
+
+    # --- privacy and storage ---------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="Database URL (GREENROOM_DATABASE_URL): postgresql://user:pw@host/db for a shared server. "
+        "Default: the SQLite file <data_dir>/greenroom.db.",
+    )
+    privacy_retention_days: float = Field(
+        default=30, gt=0, description="Days after which sessions, profiles and recordings are purged."
+    )
+    privacy_purge_interval_s: float = Field(
+        default=3600, gt=0, description="How often the server runs the retention purge while serving."
+    )
+    privacy_key_mode: Literal["keyfile", "passphrase"] = Field(
+        default="keyfile", description="What protects the data key: a 0600 key file or a passphrase (Argon2id)."
+    )
+    privacy_key_file: Path | None = Field(
+        default=None, description="The key-encryption key file (default: <data_dir>/keys/greenroom.key)."
+    )
+    privacy_passphrase: str | None = Field(
+        default=None, description="The passphrase, in passphrase mode (otherwise the CLI asks for it)."
+    )
+    privacy_keep_recordings: bool = Field(
+        default=False, description="Opt in to keeping raw audio/video (encrypted, same retention). Off by default."
+    )
 
     # --- network -------------------------------------------------------------------------------
     allowed_hosts: list[str] = Field(
