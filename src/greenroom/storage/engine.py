@@ -32,6 +32,10 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Python's sqlite3 module does not open a transaction before DDL, so a migration killed halfway
+    # would leave half a schema (the crash test caught exactly that). Take transaction control away
+    # from the driver and emit BEGIN ourselves (`_sqlite_begin`): DDL and DML are then atomic.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
@@ -39,6 +43,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA secure_delete=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str | None, data_dir: Path) -> Engine:
@@ -52,6 +61,7 @@ def make_engine(url: str | None, data_dir: Path) -> Engine:
                 os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True)
