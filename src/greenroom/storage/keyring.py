@@ -41,7 +41,7 @@ class KekSource:
             if not self.passphrase:
                 raise KeyUnlockError(
                     "Passphrase mode is on but no passphrase was given.",
-                    hint="Set GREENROOM_PRIVACY_PASSPHRASE or pass --passphrase.",
+                    hint="Set GREENROOM_PRIVACY_PASSPHRASE, or run the command in a terminal to be asked for it.",
                 )
             return crypto.kek_from_passphrase(self.passphrase, crypto.new_passphrase_params())
         if self.key_file.exists():
@@ -58,7 +58,7 @@ class KekSource:
             if not self.passphrase:
                 raise KeyUnlockError(
                     "The data is protected by a passphrase and none was given.",
-                    hint="Set GREENROOM_PRIVACY_PASSPHRASE or pass --passphrase.",
+                    hint="Set GREENROOM_PRIVACY_PASSPHRASE, or run the command in a terminal to be asked for it.",
                 )
             return crypto.kek_from_passphrase(self.passphrase, params)
         return crypto.load_or_create_key_file(self.key_file, create=False)
