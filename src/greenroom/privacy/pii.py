@@ -242,6 +242,7 @@ class Anonymizer:
         self._detector = detector
         self._numbers: dict[tuple[str, str], int] = {}
         self._counts: dict[str, int] = {}
+        self._known_names: set[str] = set()
         self._lock = threading.Lock()
 
     @property
@@ -269,7 +270,23 @@ class Anonymizer:
             return f"<{entity_type}_{self._numbers[key]}>"
 
     def detect(self, text: str) -> list[Span]:
-        return self.detector.detect(text)
+        """The detector's spans, plus the names this session has already seen (a first name alone, in a
+        later turn, is often missed by the NER model: "Priya said..." after "I'm Priya Raman")."""
+        spans = self.detector.detect(text)
+        with self._lock:
+            for s in spans:
+                if s.entity_type == "PERSON":
+                    self._known_names.update(
+                        tok for tok in re.findall(r"[^\W\d_][\w'\-]+", s.text) if tok[0].isupper() and len(tok) > 2
+                    )
+            known = sorted(self._known_names, key=len, reverse=True)
+        extra: list[Span] = []
+        for name in known:
+            for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+                cand = Span(m.start(), m.end(), "PERSON", 0.9, name)
+                if not any(_overlaps(cand, o) for o in spans + extra):
+                    extra.append(cand)
+        return sorted(spans + extra, key=lambda s: s.start)
 
     def redact(self, text: str, spans: list[Span]) -> str:
         """Replace each span by its typed placeholder, with presidio-anonymizer's custom operator."""
