@@ -71,9 +71,7 @@ def log_to_data_dir(data_dir: Path) -> Iterator[Path]:
 
 def run_session(store: Store, anonymizer: Anonymizer) -> str:
     """What the interview engine does: redact each transcript, then store it with grade and metrics."""
-    sid = store.create_session(
-        {"track": "technical", "role": "SRE", "resume": f"{NAME}\n{EMAIL}\n{PHONE}\n{MARKER}"}
-    )
+    sid = store.create_session({"track": "technical", "role": "SRE", "resume": f"{NAME}\n{EMAIL}\n{PHONE}\n{MARKER}"})
     for i, answer in enumerate(ANSWERS):
         store.add_turn(
             sid,

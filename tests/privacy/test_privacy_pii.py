@@ -7,11 +7,11 @@ import json
 from collections import Counter
 
 import pytest
+from pii_cases import CASES
 from typer.testing import CliRunner
 
 from greenroom.privacy import netguard
 from greenroom.privacy.pii import Anonymizer, PiiDetector
-from pii_cases import CASES
 
 
 def evaluate(detector: PiiDetector) -> tuple[dict[str, float], float, list[str]]:
@@ -44,7 +44,9 @@ def evaluate(detector: PiiDetector) -> tuple[dict[str, float], float, list[str]]
 def test_labelled_set_is_big_enough() -> None:
     assert len(CASES) >= 30
     kinds = Counter(kind for _, ents, _ in CASES for kind, _ in ents)
-    assert {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "PROFILE_URL", "GOV_ID", "EMPLOYEE_ID"} <= set(kinds)
+    assert {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "PROFILE_URL", "GOV_ID", "EMPLOYEE_ID"} <= set(
+        kinds
+    )
     assert sum(len(t) for _, _, t in CASES) >= 40
 
 
@@ -76,7 +78,10 @@ def test_detection_then_redaction_are_two_steps(detector: PiiDetector) -> None:
     text = "Call +44 20 7946 0958 or see github.com/jdoe42."
     a = Anonymizer(detector)
     spans = a.detect(text)
-    assert [(s.entity_type, s.text) for s in spans] == [("PHONE_NUMBER", "+44 20 7946 0958"), ("PROFILE_URL", "github.com/jdoe42")]
+    assert [(s.entity_type, s.text) for s in spans] == [
+        ("PHONE_NUMBER", "+44 20 7946 0958"),
+        ("PROFILE_URL", "github.com/jdoe42"),
+    ]
     assert a.redact(text, spans[1:]) == "Call +44 20 7946 0958 or see <PROFILE_URL_1>."
 
 
@@ -105,7 +110,10 @@ def test_anonymize_command(detector: PiiDetector, as_json: bool) -> None:
     assert result.exit_code == 0, result.output
     if as_json:
         spans = json.loads(result.stdout)
-        assert [(s["entity_type"], s["text"]) for s in spans] == [("PERSON", "Priya Raman"), ("EMAIL_ADDRESS", "priya@example.com")]
+        assert [(s["entity_type"], s["text"]) for s in spans] == [
+            ("PERSON", "Priya Raman"),
+            ("EMAIL_ADDRESS", "priya@example.com"),
+        ]
         assert spans[0]["start"] == 4
     else:
         assert result.stdout == "I'm <PERSON_1>, <EMAIL_ADDRESS_1>, and I tune Kafka."

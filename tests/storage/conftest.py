@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pg_testserver import PgServer, start
 
 from greenroom.config import Settings
 from greenroom.storage.repository import Store, open_store
-from pg_testserver import PgServer, start
 
 _counter = itertools.count()
 

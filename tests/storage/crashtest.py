@@ -74,7 +74,9 @@ def crash_rounds(data_dir: Path, rounds: int, *, max_delay_s: float = 0.4, seed:
                 try:
                     got = store.get_session(sid)
                     meta, turns, report = session_payload(int(s))
-                    stored_turns = [{k: v for k, v in tr.items() if k not in ("index", "created_at")} for tr in got["turns"]]
+                    stored_turns = [
+                        {k: v for k, v in tr.items() if k not in ("index", "created_at")} for tr in got["turns"]
+                    ]
                     ok = digest(got["meta"], stored_turns, got["report"]) == want == digest(meta, turns, report)
                 except Exception as exc:  # noqa: BLE001 - any failure to read back is a lost session
                     ok = False

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from crashtest import crash_rounds
 
 

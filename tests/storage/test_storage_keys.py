@@ -46,7 +46,9 @@ def test_group_readable_key_file_is_refused(store: Store, store_settings: Settin
 
 
 def test_wrong_passphrase_is_clear_and_changes_nothing(store_settings: Settings) -> None:
-    s = store_settings.model_copy(update={"privacy_key_mode": "passphrase", "privacy_passphrase": "correct horse battery"})
+    s = store_settings.model_copy(
+        update={"privacy_key_mode": "passphrase", "privacy_passphrase": "correct horse battery"}
+    )
     store = open_store(s)
     sid = store.create_session(META)
     store.add_turn(sid, 0, {"question": "q", "transcript": "t"})

@@ -51,7 +51,11 @@ def test_grades_and_metrics_live_in_their_tables_encrypted(store: Store) -> None
     store.add_turn(sid, 0, _turn(0))
     with store.engine.connect() as conn:
         kinds = sorted(r.kind for r in conn.execute(select(t.metrics.c.kind)))
-        blobs = [bytes(r[0]) for tbl in (t.sessions, t.turns, t.grades, t.metrics) for r in conn.execute(select(tbl.c.content))]
+        blobs = [
+            bytes(r[0])
+            for tbl in (t.sessions, t.turns, t.grades, t.metrics)
+            for r in conn.execute(select(tbl.c.content))
+        ]
     assert kinds == ["delivery", "vision"]
     for blob in blobs:
         for plain in (b"backend engineer", b"shard the orders", b"rebalancing", b"filler_rate", b"gaze_on_screen"):

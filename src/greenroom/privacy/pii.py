@@ -177,13 +177,18 @@ class PiiDetector:
         )
 
         ner_config = NerModelConfiguration(
-            model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION"},
+            model_to_presidio_entity_mapping={
+                "PERSON": "PERSON",
+                "PER": "PERSON",
+                "GPE": "LOCATION",
+                "LOC": "LOCATION",
+            },
             labels_to_ignore=["ORG", "ORGANIZATION", "NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PRODUCT"],
         )
         engine = SpacyNlpEngine(
             models=[{"lang_code": "en", "model_name": SPACY_MODEL}], ner_model_configuration=ner_config
         )
-        engine.nlp = {"en": spacy.load(SPACY_MODEL)}  # loaded here, by package name: never downloaded
+        engine.nlp = {"en": spacy.load(SPACY_MODEL)}  # type: ignore[assignment]  # loaded here, by package name: never downloaded
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in (
             SpacyRecognizer(supported_entities=["PERSON", "LOCATION"]),
@@ -292,7 +297,6 @@ class Anonymizer:
         """Replace each span by its typed placeholder, with presidio-anonymizer's custom operator."""
         if not spans:
             return text
-        from presidio_anonymizer import AnonymizerEngine
         from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
         operators = {

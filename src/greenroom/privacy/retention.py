@@ -36,9 +36,7 @@ def purge_now(store: Store, now: float | None = None) -> PurgeResult:
 class PeriodicPurge:
     """Runs `purge_now` every `interval_s` seconds in a daemon thread until `stop()`."""
 
-    def __init__(
-        self, store: Store, interval_s: float = 3600.0, *, clock: Callable[[], float] | None = None
-    ) -> None:
+    def __init__(self, store: Store, interval_s: float = 3600.0, *, clock: Callable[[], float] | None = None) -> None:
         self.store = store
         self.interval_s = interval_s
         self.clock = clock

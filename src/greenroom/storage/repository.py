@@ -174,7 +174,11 @@ class Store:
         tid = new_id()
         conn.execute(
             insert(t.turns).values(
-                id=tid, session_id=session_id, idx=index, created_at=self.clock(), content=self._enc(tid, "content", body)
+                id=tid,
+                session_id=session_id,
+                idx=index,
+                created_at=self.clock(),
+                content=self._enc(tid, "content", body),
             )
         )
         if grade is not None:
@@ -261,7 +265,7 @@ class Store:
         """Every session, newest first: ids, dates, track/role and turn count. A record that fails to
         decrypt is listed with an `error` instead of breaking the whole list."""
         with self.engine.connect() as conn:
-            counts = dict(
+            counts: dict[str, int] = dict(
                 conn.execute(select(t.turns.c.session_id, func.count()).group_by(t.turns.c.session_id)).all()
             )
             rows = conn.execute(select(t.sessions).order_by(t.sessions.c.created_at.desc())).fetchall()
@@ -368,9 +372,7 @@ class Store:
         """Delete rows of these sessions; returns the media ids whose files must go too."""
         if not session_ids:
             return []
-        media_ids = [
-            r.id for r in conn.execute(select(t.media.c.id).where(t.media.c.session_id.in_(session_ids)))
-        ]
+        media_ids = [r.id for r in conn.execute(select(t.media.c.id).where(t.media.c.session_id.in_(session_ids)))]
         turn_ids = select(t.turns.c.id).where(t.turns.c.session_id.in_(session_ids)).scalar_subquery()
         conn.execute(delete(t.grades).where(t.grades.c.turn_id.in_(turn_ids)))
         conn.execute(delete(t.metrics).where(t.metrics.c.turn_id.in_(turn_ids)))
@@ -425,7 +427,9 @@ class Store:
             with self._tx() as conn:
                 ids = [
                     r.id
-                    for r in conn.execute(select(t.sessions.c.id).where(t.sessions.c.expires_at <= now).limit(batch_size))
+                    for r in conn.execute(
+                        select(t.sessions.c.id).where(t.sessions.c.expires_at <= now).limit(batch_size)
+                    )
                 ]
                 if not ids:
                     break

@@ -40,7 +40,9 @@ def rewrap(store: Store, old: KekSource, new: KekSource) -> RotationResult:
     return RotationResult("rewrap", keys_rewrapped=n, active_key_id=_aes(store).active_key_id)
 
 
-def reencrypt(store: Store, source: KekSource, *, batch_size: int = 500, max_batches: int | None = None) -> RotationResult:
+def reencrypt(
+    store: Store, source: KekSource, *, batch_size: int = 500, max_batches: int | None = None
+) -> RotationResult:
     """Re-encrypt everything under a fresh data key; stops after `max_batches` (resumable)."""
     cipher = _aes(store)
     key_id = keyring.start_reencrypt(store.engine, cipher, source, store.clock)
