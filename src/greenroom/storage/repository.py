@@ -208,15 +208,26 @@ class Store:
         profile_id: str | None = None,
     ) -> str:
         """A whole session in ONE transaction: after this returns it is durable, or none of it is."""
+        return self.save_sessions([(meta, turns, report)], profile_id=profile_id)[0]
+
+    def save_sessions(
+        self,
+        sessions: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]],
+        profile_id: str | None = None,
+    ) -> list[str]:
+        """Many whole sessions (set-up, turns, report) in one transaction, e.g. an import."""
+        ids = []
         with self._tx() as conn:
-            sid = self._insert_session(conn, meta, profile_id)
-            for index, turn in enumerate(turns):
-                self._insert_turn(conn, sid, index, turn)
-            if report is not None:
-                conn.execute(
-                    update(t.sessions).where(t.sessions.c.id == sid).values(report=self._enc(sid, "report", report))
-                )
-        return sid
+            for meta, turns, report in sessions:
+                sid = self._insert_session(conn, meta, profile_id)
+                for index, turn in enumerate(turns):
+                    self._insert_turn(conn, sid, index, turn)
+                if report is not None:
+                    conn.execute(
+                        update(t.sessions).where(t.sessions.c.id == sid).values(report=self._enc(sid, "report", report))
+                    )
+                ids.append(sid)
+        return ids
 
     # --- media (opt-in) ---------------------------------------------------------------------------
 
