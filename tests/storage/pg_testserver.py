@@ -15,7 +15,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("GREENROOM_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _find_pg_bin() -> Path:
+    if env := os.environ.get("GREENROOM_PG_BIN"):
+        return Path(env)
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _find_pg_bin()
 
 
 @dataclass
