@@ -7,38 +7,11 @@ import json
 from collections import Counter
 
 import pytest
-from pii_cases import CASES
+from pii_cases import CASES, evaluate
 from typer.testing import CliRunner
 
 from greenroom.privacy import netguard
 from greenroom.privacy.pii import Anonymizer, PiiDetector
-
-
-def evaluate(detector: PiiDetector) -> tuple[dict[str, float], float, list[str]]:
-    """Recall per entity type (a labelled entity counts when one span of the SAME type covers it),
-    the share of technical terms that survive, and the misses for the failure message."""
-    total: Counter[str] = Counter()
-    found: Counter[str] = Counter()
-    terms = kept = 0
-    misses: list[str] = []
-    for text, entities, tech in CASES:
-        spans = detector.detect(text)
-        redacted = Anonymizer(detector).redact(text, spans)
-        for kind, value in entities:
-            start = text.index(value)
-            end = start + len(value)
-            total[kind] += 1
-            if any(s.start <= start and s.end >= end and s.entity_type == kind for s in spans):
-                found[kind] += 1
-            else:
-                misses.append(f"{kind} {value!r} in {text!r}: {[(s.entity_type, s.text) for s in spans]}")
-        for term in tech:
-            terms += 1
-            if term in redacted:
-                kept += 1
-            else:
-                misses.append(f"technical term {term!r} redacted: {redacted!r}")
-    return {k: found[k] / total[k] for k in total}, kept / terms, misses
 
 
 def test_labelled_set_is_big_enough() -> None:
@@ -51,7 +24,7 @@ def test_labelled_set_is_big_enough() -> None:
 
 
 def test_recall_per_entity_type_and_technical_terms(detector: PiiDetector) -> None:
-    recall, tech_kept, misses = evaluate(detector)
+    recall, tech_kept, misses = evaluate(detector, CASES)
     print("\nPII recall per entity type:", {k: round(v, 3) for k, v in sorted(recall.items())})
     print(f"technical terms kept: {tech_kept:.3f}")
     assert all(v >= 0.9 for v in recall.values()), (recall, misses)

@@ -224,8 +224,9 @@ class PiiDetector:
             if kind in ("PERSON", "LOCATION") and (is_technical(value) or len(value) < 2):
                 continue
             spans.append(Span(start, end, kind, round(float(r.score), 3), value))
-        # overlaps: the longer span wins, then the higher score
-        spans.sort(key=lambda s: (-(s.end - s.start), -s.score, s.start))
+        # overlaps: the longer span wins; on equal extent a pattern (an ID, a phone...) beats the NER
+        # model's PERSON/LOCATION guess; then the higher score
+        spans.sort(key=lambda s: (-(s.end - s.start), s.entity_type in ("PERSON", "LOCATION"), -s.score, s.start))
         kept: list[Span] = []
         for s in spans:
             if not any(_overlaps(s, k) for k in kept):
