@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+
 def _find_pg_bin() -> Path:
     if env := os.environ.get("GREENROOM_PG_BIN"):
         return Path(env)

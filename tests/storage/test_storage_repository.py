@@ -187,3 +187,10 @@ def test_reopen_keeps_data(make_store: Callable[..., Store]) -> None:
     sid = first.create_session(META)
     first.close()
     assert make_store().get_session(sid)["meta"] == META
+
+
+def test_unknown_media_kind_is_refused(make_store: Callable[..., Store]) -> None:
+    store = make_store(privacy_keep_recordings=True)
+    sid = store.create_session(META)
+    with pytest.raises(InputError, match="Unknown media kind 'frames'"):
+        store.add_media(sid, "frames", b"x")

@@ -42,6 +42,7 @@ DAY = 86400.0
 GRADE_KEY = "grade"
 METRICS_SUFFIX = "_metrics"
 EXPORT_FORMAT = "greenroom-export/1"
+MEDIA_KINDS = ("audio", "video")
 
 
 class RecordingsDisabledError(GreenroomError):
@@ -240,6 +241,8 @@ class Store:
                 "Recordings are not kept: raw audio and video are never stored by default.",
                 hint="Opt in with GREENROOM_PRIVACY_KEEP_RECORDINGS=true.",
             )
+        if kind not in MEDIA_KINDS:
+            raise InputError(f"Unknown media kind {kind!r}: use one of {', '.join(MEDIA_KINDS)}.")
         mid = new_id()
         with self._tx() as conn:
             session = self._require_session(conn, session_id)
