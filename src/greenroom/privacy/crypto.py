@@ -218,7 +218,7 @@ class AesGcmCipher:
         if aead is None:
             raise self._bad(record_id, field_name, blob, "uses a data key that is not in the keyring")
         try:
-            return bytes(aead.decrypt(blob[5:17], blob[17:], f"{record_id}|{field_name}".encode()))
+            return aead.decrypt(blob[5:17], blob[17:], f"{record_id}|{field_name}".encode())  # type: ignore[no-any-return]
         except _invalid_tag():
             raise self._bad(
                 record_id, field_name, blob, "failed authentication: it was modified or moved from another record"

@@ -92,7 +92,7 @@ class Store:
     def _dec(self, record_id: str, field: str, blob: bytes | None) -> Any:
         if blob is None:
             return None
-        return json.loads(self.cipher.decrypt(record_id, field, bytes(blob)).decode("utf-8"))
+        return json.loads(self.cipher.decrypt(record_id, field, blob if isinstance(blob, bytes) else bytes(blob)))
 
     def _expiry(self, now: float) -> float:
         return now + self.retention_days * DAY
