@@ -9,9 +9,11 @@ section they belong to, with a `description`.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import (
@@ -176,6 +178,30 @@ class Settings(BaseSettings):
         default=50.0, ge=0, le=255, description="Framing: mean frame brightness (0-255) below which it is too dark."
     )
     vision_timeline_step_s: float = Field(default=1.0, gt=0, description="Bin width of the vision timelines.")
+    # --- privacy and storage ---------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="Database URL (GREENROOM_DATABASE_URL): postgresql://user:pw@host/db for a shared server. "
+        "Default: the SQLite file <data_dir>/greenroom.db.",
+    )
+    privacy_retention_days: float = Field(
+        default=30, gt=0, description="Days after which sessions, profiles and recordings are purged."
+    )
+    privacy_purge_interval_s: float = Field(
+        default=3600, gt=0, description="How often the server runs the retention purge while serving."
+    )
+    privacy_key_mode: Literal["keyfile", "passphrase"] = Field(
+        default="keyfile", description="What protects the data key: a 0600 key file or a passphrase (Argon2id)."
+    )
+    privacy_key_file: Path | None = Field(
+        default=None, description="The key-encryption key file (default: <data_dir>/keys/greenroom.key)."
+    )
+    privacy_passphrase: str | None = Field(
+        default=None, description="The passphrase, in passphrase mode (otherwise the CLI asks for it)."
+    )
+    privacy_keep_recordings: bool = Field(
+        default=False, description="Opt in to keeping raw audio/video (encrypted, same retention). Off by default."
+    )
 
     # --- network -------------------------------------------------------------------------------
     allowed_hosts: list[str] = Field(
@@ -204,9 +230,18 @@ class Settings(BaseSettings):
         """Settings as plain data, with secrets masked, for `greenroom config show`."""
         data = self.model_dump(mode="json")
         for key in data:
-            if ("key" in key or "passphrase" in key or "token" in key) and data[key]:
+            if ("api_key" in key or "passphrase" in key or "token" in key) and data[key]:
                 data[key] = "***"
+        if data.get("database_url"):  # may carry a password
+            data["database_url"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", data["database_url"])
         return data
+
+    def egress_allowed_hosts(self) -> list[str]:
+        """Hosts the egress guard lets through: the configured list plus the configured model server."""
+        hosts = list(self.allowed_hosts)
+        if self.llm_base_url and (host := urlsplit(self.llm_base_url).hostname):
+            hosts.append(host)
+        return hosts
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from greenroom.cli import analyze, common, llm_commands, speech_commands
+from greenroom.cli import privacy as privacy_commands
 from greenroom.cli import vision as vision_commands
 from greenroom.config import get_settings
 from greenroom.errors import GreenroomError
@@ -27,6 +28,7 @@ common.register(app)
 speech_commands.register(app)
 vision_commands.register(app)
 analyze.register(app)
+privacy_commands.register(app)
 
 
 def main() -> None:
@@ -36,7 +38,7 @@ def main() -> None:
     if settings.egress_guard:
         from greenroom.privacy import netguard
 
-        netguard.install(settings.allowed_hosts)
+        netguard.install(settings.egress_allowed_hosts())
     try:
         app(standalone_mode=False)
     except GreenroomError as exc:
