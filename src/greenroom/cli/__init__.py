@@ -11,6 +11,7 @@ import sys
 import typer
 
 from greenroom.cli import common, llm_commands
+from greenroom.cli import ethics as ethics_commands
 from greenroom.config import get_settings
 from greenroom.errors import GreenroomError
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 llm_commands.register(app)
 common.register(app)
+ethics_commands.register(app)
 
 
 def main() -> None:
