@@ -85,7 +85,9 @@ def privacy_anonymizer() -> Any:
     try:
         pii = importlib.import_module("greenroom.privacy.pii")
     except ImportError:
-        raise GreenroomError("Anonymisation is not available in this build (greenroom.privacy.pii is missing).") from None
+        raise GreenroomError(
+            "Anonymisation is not available in this build (greenroom.privacy.pii is missing)."
+        ) from None
     for name in ("anonymize", "anonymise", "redact", "anonymize_text", "redact_text"):
         fn = getattr(pii, name, None)
         if callable(fn):
@@ -173,7 +175,9 @@ def register(app: typer.Typer) -> None:
         items = load_grading_set(data)
         grade = interview_grade_fn(items, score)
         anon = privacy_anonymizer() if anonymize else None
-        text = to_json(reliability_report(grade, items, repeats=repeats, fairness_answers=fairness_answers, anonymize=anon))
+        text = to_json(
+            reliability_report(grade, items, repeats=repeats, fairness_answers=fairness_answers, anonymize=anon)
+        )
         if output:
             output.write_text(text + "\n", encoding="utf-8")
         typer.echo(text)

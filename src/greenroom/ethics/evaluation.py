@@ -78,13 +78,18 @@ def by_split(guard: QuestionGuard, items: Sequence[LabelledItem]) -> dict[str, G
     }
 
 
+#: The grids searched for the embedding thresholds.
+SIM_GRID = tuple(i / 100 for i in range(30, 81, 2))
+MARGIN_GRID = tuple(i / 100 for i in range(-10, 31, 1))
+
+
 def tune_thresholds(
     guard: QuestionGuard,
     items: Sequence[LabelledItem],
     *,
     max_false_block: float = 0.02,
-    sims: Iterable[float] = tuple(x / 100 for x in range(30, 81, 2)),
-    margins: Iterable[float] = tuple(x / 100 for x in range(-10, 31, 1)),
+    sims: Iterable[float] = SIM_GRID,
+    margins: Iterable[float] = MARGIN_GRID,
 ) -> tuple[Thresholds, GuardFigures]:
     """Grid-search the embedding thresholds on the `tune` split only, on the embedding stage alone.
 

@@ -112,12 +112,18 @@ class FairnessReport:
             "mean_abs_delta": round(self.mean_abs_delta, 4),
             "max_abs_delta": round(self.max_abs_delta, 4),
             "max_spread": round(self.max_spread, 4),
-            "impact_ratios": {a: {g: round(r, 4) for g, r in sorted(gs.items())} for a, gs in sorted(self.impact_ratios.items())},
+            "impact_ratios": {
+                a: {g: round(r, 4) for g, r in sorted(gs.items())} for a, gs in sorted(self.impact_ratios.items())
+            },
             "min_impact_ratio": round(self.min_impact_ratio, 4),
         }
         if cases:
             out["cases"] = [
-                {"id": c.id, "baseline": round(c.baseline, 4), "variants": {k: round(v, 4) for k, v in sorted(c.variants.items())}}
+                {
+                    "id": c.id,
+                    "baseline": round(c.baseline, 4),
+                    "variants": {k: round(v, 4) for k, v in sorted(c.variants.items())},
+                }
                 for c in self.cases
             ]
         return out
@@ -129,7 +135,9 @@ def impact_ratios(scores_by_group: Mapping[str, Sequence[float]]) -> dict[str, f
     if not pooled:
         return {}
     median = statistics.median(pooled)
-    shares = {g: (sum(s > median for s in scores) / len(scores) if scores else 0.0) for g, scores in scores_by_group.items()}
+    shares = {
+        g: (sum(s > median for s in scores) / len(scores) if scores else 0.0) for g, scores in scores_by_group.items()
+    }
     top = max(shares.values())
     return {g: (share / top if top > 0 else 1.0) for g, share in shares.items()}
 

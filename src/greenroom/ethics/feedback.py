@@ -22,7 +22,9 @@ from greenroom.ethics.datasets import LabelledItem, data_path, load_yaml
 from greenroom.ethics.events import GuardMetrics, default_metrics
 from greenroom.ethics.similarity import ExemplarIndex, Thresholds
 
-ADVICE = "Comment on the answer (content, structure, specifics) and its delivery (pace, fillers, pauses), not on the person."
+ADVICE = (
+    "Comment on the answer (content, structure, specifics) and its delivery (pace, fillers, pauses), not on the person."
+)
 
 _F = re.IGNORECASE
 FEEDBACK_RULES: dict[str, list[re.Pattern[str]]] = {

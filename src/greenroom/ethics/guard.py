@@ -77,7 +77,9 @@ class QuestionGuard:
             min_similarity=settings.ethics_guard_min_similarity
             if settings.ethics_guard_min_similarity is not None
             else DEFAULT_THRESHOLDS.min_similarity,
-            margin=settings.ethics_guard_margin if settings.ethics_guard_margin is not None else DEFAULT_THRESHOLDS.margin,
+            margin=settings.ethics_guard_margin
+            if settings.ethics_guard_margin is not None
+            else DEFAULT_THRESHOLDS.margin,
         )
         return cls(embedder, thresholds=th, max_chars=settings.ethics_max_text_chars)
 
