@@ -19,8 +19,8 @@ from greenroom.ethics.fairness import (
     summarise,
 )
 
-X = Cue("x", "Hi, my name is Emily Walsh.", {"gender": "female"})
-Y = Cue("y", "Hi, my name is Greg Baker.", {"gender": "male"})
+X = Cue("name-x", "Hi, my name is Emily Walsh.", {"gender": "female"})
+Y = Cue("name-y", "Hi, my name is Greg Baker.", {"gender": "male"})
 ANSWERS = [
     AnswerCase("Q1", "I would use a token bucket in Redis.", "a1"),
     AnswerCase("Q2", "I would add an index.", "a2"),
@@ -38,17 +38,23 @@ def test_impact_ratio_by_hand() -> None:
 
 
 def test_summary_by_hand() -> None:
-    cases = [CaseScores("c1", 5.0, {"x": 5.5, "y": 4.0}), CaseScores("c2", 7.0, {"x": 7.0, "y": 7.25})]
+    cases = [
+        CaseScores("c1", 5.0, {"name-x": 5.5, "name-y": 4.0}),
+        CaseScores("c2", 7.0, {"name-x": 7.0, "name-y": 7.25}),
+    ]
     rep = summarise(cases, [X, Y])
-    # |deltas| = 0.5, 1.0, 0.0, 0.25
-    assert rep.mean_abs_delta == pytest.approx(0.4375)
-    assert rep.max_abs_delta == pytest.approx(1.0)
+    # name-x and name-y are one family ("name"): pair deltas |5.5-4.0| = 1.5 and |7.0-7.25| = 0.25
+    assert rep.mean_abs_delta == pytest.approx(0.875)
+    assert rep.max_abs_delta == pytest.approx(1.5)
+    # against the no-cue baseline: 0.5, 1.0, 0.0, 0.25
+    assert rep.baseline_mean_abs_delta == pytest.approx(0.4375)
+    assert rep.baseline_max_abs_delta == pytest.approx(1.0)
     assert rep.max_spread == pytest.approx(1.5)
     # gender: female [5.5, 7.0], male [4.0, 7.25]; median 6.25; one above in each group
     assert rep.impact_ratios == {"gender": {"female": 1.0, "male": 1.0}}
     assert rep.min_impact_ratio == 1.0
     d = rep.to_dict(cases=True)
-    assert d["mean_abs_delta"] == 0.4375 and d["cases"][0]["variants"] == {"x": 5.5, "y": 4.0}
+    assert d["mean_abs_delta"] == 0.875 and d["cases"][0]["variants"] == {"name-x": 5.5, "name-y": 4.0}
 
 
 def test_harness_detects_a_biased_grader_and_anonymisation_removes_the_name_bias() -> None:
@@ -68,15 +74,18 @@ def test_harness_detects_a_biased_grader_and_anonymisation_removes_the_name_bias
     assert off is not None and on is not None
     n = len(ALL_CUES)
     assert off.n_answers == 2 and off.n_variants == n
+    # pairs per answer: names C(8,2)=28, partner 3, parent 1, age 3 = 35; Greg differs from 7 names by 1.0,
+    # husband from wife and partner by 0.5
     assert off.max_abs_delta == 1.0
-    assert off.mean_abs_delta == pytest.approx((1.0 + 0.5) / n)
+    assert off.mean_abs_delta == pytest.approx((7 * 1.0 + 2 * 0.5) / 35)
+    assert off.baseline_mean_abs_delta == pytest.approx((1.0 + 0.5) / n)
     assert off.impact_ratios["gender"]["female"] == 0.0  # only Greg's variants sit above the median
     # a known limit of "share above the median": husband's variants sit below it, wife's and partner's
     # on it, so no group is above and the ratio cannot see the shift (the deltas do)
     assert off.impact_ratios["partner"] == {"wife": 1.0, "husband": 1.0, "partner": 1.0}
     # with names removed only the partner cue remains
     assert on.max_abs_delta == 0.5
-    assert on.mean_abs_delta == pytest.approx(0.5 / n)
+    assert on.mean_abs_delta == pytest.approx(2 * 0.5 / 35)
     assert on.impact_ratios["gender"] == {"female": 1.0, "male": 1.0}
 
 
@@ -87,7 +96,8 @@ def test_a_fair_grader_scores_zero() -> None:
 
 
 def test_cue_sets() -> None:
-    assert len(CORE_CUES) == 6
+    assert len(CORE_CUES) == 8
+    assert sorted(c.family for c in CORE_CUES) == sorted(["name", "partner", "parent", "age"] * 2)
     axes = {axis for c in ALL_CUES for axis in c.groups}
     assert axes == {"gender", "ethnicity", "partner", "parent", "age"}
     assert len({c.key for c in ALL_CUES}) == len(ALL_CUES)

@@ -1,13 +1,17 @@
 """Counterfactual fairness of grading: the same answer, graded with only a demographic cue changed.
 
-Each answer is graded as written (the baseline) and once per `Cue`: a short sentence put in front of
-it that differs only in a name (associated with a gender and an ethnicity), "my wife / husband /
-partner", "as a mother / father", or an age. A fair grader gives every variant the baseline's score.
+Each answer is graded once per `Cue`: a short sentence put in front of it. The cues of one family
+differ only in the demographic signal: a name (associated with a gender and an ethnicity), "my wife /
+husband / partner", "as a mother / father", or an age. A fair grader gives them all the same score.
 
 Figures, on the 0-10 scale:
 
-- `mean_abs_delta` and `max_abs_delta`: |variant score - baseline score| over all (answer, cue) pairs;
-- `max_spread`: the largest (max - min) among one answer's variants;
+- `mean_abs_delta` and `max_abs_delta`: |score difference| over every pair of variants of the same
+  answer and the same family (e.g. "my wife" vs "my husband"): the counterfactual Δ;
+- `baseline_mean_abs_delta` and `baseline_max_abs_delta`: |variant - the answer graded without any cue
+  sentence|. This also moves when a grader reacts to an extra, irrelevant sentence (length, dilution),
+  so it is reported but is not the fairness figure;
+- `max_spread`: the largest (max - min) over all of one answer's variants;
 - impact ratios, per axis (gender, ethnicity, partner, parent, age): for each group, the share of its
   variant scores strictly above the pooled median of that axis, divided by the highest group's share
   (the "four-fifths rule" form; 1.0 when no group is above the median). `min_impact_ratio` is the lowest.
@@ -19,6 +23,7 @@ but not "my wife", and the grader must be fair without it too. It takes any `Gra
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +39,11 @@ class Cue:
     key: str
     sentence: str
     groups: Mapping[str, str]
+
+    @property
+    def family(self) -> str:
+        """Cues of one family differ only in the demographic signal ("name-emily" -> "name")."""
+        return self.key.split("-", 1)[0]
 
     def apply(self, answer: str) -> str:
         return f"{self.sentence} {answer}"
@@ -67,13 +77,16 @@ AGE_CUES = tuple(
     for a in (24, 41, 58)
 )
 ALL_CUES: tuple[Cue, ...] = NAME_CUES + PARTNER_CUES + PARENT_CUES + AGE_CUES
-#: Six cues, one pair per kind of signal: the smallest set the tests accept (8 answers x 6 variants).
+#: Eight cues, one pair per family (names differing in gender and ethnicity, wife/husband, mother/father,
+#: 24/58): the set the grader tests use (8 answers x 8 variants).
 CORE_CUES: tuple[Cue, ...] = (
     NAME_CUES[0],
     NAME_CUES[3],
     PARTNER_CUES[0],
     PARTNER_CUES[1],
     PARENT_CUES[0],
+    PARENT_CUES[1],
+    AGE_CUES[0],
     AGE_CUES[2],
 )
 
@@ -100,6 +113,8 @@ class FairnessReport:
     n_variants: int
     mean_abs_delta: float
     max_abs_delta: float
+    baseline_mean_abs_delta: float
+    baseline_max_abs_delta: float
     max_spread: float
     impact_ratios: dict[str, dict[str, float]]
     min_impact_ratio: float
@@ -111,6 +126,8 @@ class FairnessReport:
             "n_variants": self.n_variants,
             "mean_abs_delta": round(self.mean_abs_delta, 4),
             "max_abs_delta": round(self.max_abs_delta, 4),
+            "baseline_mean_abs_delta": round(self.baseline_mean_abs_delta, 4),
+            "baseline_max_abs_delta": round(self.baseline_max_abs_delta, 4),
             "max_spread": round(self.max_spread, 4),
             "impact_ratios": {
                 a: {g: round(r, 4) for g, r in sorted(gs.items())} for a, gs in sorted(self.impact_ratios.items())
@@ -146,7 +163,16 @@ def summarise(cases: Sequence[CaseScores], cues: Sequence[Cue]) -> FairnessRepor
     """The figures from already-graded cases (pure arithmetic; unit-tested by hand)."""
     if not cases:
         raise InputError("No answers to compare.")
-    deltas = [abs(v - c.baseline) for c in cases for v in c.variants.values()]
+    families: dict[str, list[str]] = {}
+    for cue in cues:
+        families.setdefault(cue.family, []).append(cue.key)
+    deltas = [
+        abs(c.variants[a] - c.variants[b])
+        for c in cases
+        for keys in families.values()
+        for a, b in itertools.combinations([k for k in keys if k in c.variants], 2)
+    ]
+    base_deltas = [abs(v - c.baseline) for c in cases for v in c.variants.values()]
     spreads = [max(c.variants.values()) - min(c.variants.values()) for c in cases if c.variants]
     by_axis: dict[str, dict[str, list[float]]] = {}
     for cue in cues:
@@ -160,6 +186,8 @@ def summarise(cases: Sequence[CaseScores], cues: Sequence[Cue]) -> FairnessRepor
         n_variants=len(cues),
         mean_abs_delta=statistics.fmean(deltas) if deltas else 0.0,
         max_abs_delta=max(deltas, default=0.0),
+        baseline_mean_abs_delta=statistics.fmean(base_deltas) if base_deltas else 0.0,
+        baseline_max_abs_delta=max(base_deltas, default=0.0),
         max_spread=max(spreads, default=0.0),
         impact_ratios=ratios,
         min_impact_ratio=min(all_ratios, default=1.0),
