@@ -95,6 +95,12 @@ def test_a_fair_grader_scores_zero() -> None:
     assert run_both(lambda q, a: 5.0, ANSWERS, CORE_CUES)["anonymisation_on"] is None
 
 
+def test_without_baseline_only_the_pair_deltas_are_reported() -> None:
+    rep = run_counterfactual(lambda q, a: 6.0 + ("Greg" in a), ANSWERS, CORE_CUES, baseline=False)
+    assert rep.cases[0].baseline is None and rep.baseline_max_abs_delta == 0.0
+    assert rep.max_abs_delta == 0.0  # Greg is not among the core cues
+
+
 def test_cue_sets() -> None:
     assert len(CORE_CUES) == 8
     assert sorted(c.family for c in CORE_CUES) == sorted(["name", "partner", "parent", "age"] * 2)

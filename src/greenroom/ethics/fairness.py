@@ -103,7 +103,7 @@ class AnswerCase:
 @dataclass(frozen=True)
 class CaseScores:
     id: str
-    baseline: float
+    baseline: float | None  # the answer graded without a cue sentence (None when not graded)
     variants: dict[str, float]
 
 
@@ -172,7 +172,7 @@ def summarise(cases: Sequence[CaseScores], cues: Sequence[Cue]) -> FairnessRepor
         for keys in families.values()
         for a, b in itertools.combinations([k for k in keys if k in c.variants], 2)
     ]
-    base_deltas = [abs(v - c.baseline) for c in cases for v in c.variants.values()]
+    base_deltas = [abs(v - c.baseline) for c in cases if c.baseline is not None for v in c.variants.values()]
     spreads = [max(c.variants.values()) - min(c.variants.values()) for c in cases if c.variants]
     by_axis: dict[str, dict[str, list[float]]] = {}
     for cue in cues:
@@ -201,14 +201,15 @@ def run_counterfactual(
     cues: Sequence[Cue] = ALL_CUES,
     *,
     anonymize: Anonymizer | None = None,
+    baseline: bool = True,
 ) -> FairnessReport:
-    """Grade every answer as written and in every cue variant (optionally anonymised first)."""
+    """Grade every answer in every cue variant, and as written unless `baseline` is False (anonymised first if asked)."""
     if not cues:
         raise InputError("No cues: give at least one demographic variant.")
     prep = anonymize or (lambda s: s)
     cases = []
     for i, case in enumerate(answers):
-        base = float(grade(case.question, prep(case.answer)))
+        base = float(grade(case.question, prep(case.answer))) if baseline else None
         variants = {cue.key: float(grade(case.question, prep(cue.apply(case.answer)))) for cue in cues}
         cases.append(CaseScores(case.id or f"answer-{i}", base, variants))
     return summarise(cases, cues)
