@@ -138,7 +138,7 @@ class FairnessReport:
             out["cases"] = [
                 {
                     "id": c.id,
-                    "baseline": round(c.baseline, 4),
+                    "baseline": None if c.baseline is None else round(c.baseline, 4),
                     "variants": {k: round(v, 4) for k, v in sorted(c.variants.items())},
                 }
                 for c in self.cases
