@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from greenroom.ethics.datasets import LabelledItem
 from greenroom.ethics.guard import QuestionGuard, SentenceVerdict
-from greenroom.ethics.similarity import Thresholds
+from greenroom.ethics.similarity import Match, Thresholds
 
 
 @dataclass(frozen=True)
@@ -95,18 +95,18 @@ def tune_thresholds(
 
     The rules catch every improper question they were written for, so tuning the whole pipeline
     would leave the embedding stage idle. It is the second line, for what the rules miss, so it is
-    tuned as if there were no rules: the best recall (then the lowest false-block rate) with a
+    tuned as if there were no block rules (sentences a lawful-variant rule allows are left out, as in
+    the guard): the best recall (then the lowest false-block rate) with a
     false-block rate of at most `max_false_block`. Many grid points tie; the one returned is the
     centre of that optimal region (median on each axis), not its edge.
     """
     tune = [it for it in items if it.split == "tune"]
-    matches = guard.index.match([it.text for it in tune])
+    matches = _sentence_matches(guard, tune)
     scored: list[tuple[tuple[float, float], Thresholds, GuardFigures]] = []
     for s in sims:
         for m in margins:
             th = Thresholds(s, m)
-            verdicts = [(not th.is_bad(mt), mt.category if th.is_bad(mt) else None) for mt in matches]
-            fig = figures(tune, verdicts)
+            fig = figures(tune, [_verdict(th, ms) for ms in matches])
             if fig.false_block_rate <= max_false_block:
                 scored.append(((round(fig.recall, 6), -round(fig.false_block_rate, 6)), th, fig))
     if not scored:
@@ -121,7 +121,29 @@ def tune_thresholds(
 
 
 def embedding_only(guard: QuestionGuard, items: Sequence[LabelledItem]) -> GuardFigures:
-    """Figures of the embedding stage alone (no rules), whole texts, with the guard's thresholds."""
-    matches = guard.index.match([it.text for it in items])
-    th = guard.thresholds
-    return figures(items, [(not th.is_bad(m), m.category if th.is_bad(m) else None) for m in matches])
+    """Figures of the embedding stage alone (no rules), sentence by sentence, with the guard's thresholds."""
+    return figures(items, [_verdict(guard.thresholds, ms) for ms in _sentence_matches(guard, items)])
+
+
+def _sentence_matches(guard: QuestionGuard, items: Sequence[LabelledItem]) -> list[list[Match]]:
+    """Exemplar matches of the sentences of every item that could reach the embedding stage.
+
+    Block rules are ignored (the stage must stand in for them on phrasings they miss), but a sentence
+    that a lawful-variant rule allows never reaches the stage, so it does not count against it.
+    """
+    from greenroom.ethics import rules, text
+
+    def reaches(sentence: str) -> bool:
+        low = sentence.lower()
+        return bool(rules.block_hits(low)) or not rules.allow_hits(low)
+
+    split = [
+        [s for s in (text.sentences(text.prepare(it.text)) or [text.prepare(it.text)]) if reaches(s)] for it in items
+    ]
+    flat = iter(guard.index.match([s for sents in split for s in sents]))
+    return [[next(flat) for _ in sents] for sents in split]
+
+
+def _verdict(th: Thresholds, matches: Sequence[Match]) -> tuple[bool, str | None]:
+    bad = [m for m in matches if th.is_bad(m)]
+    return (not bad, max(bad, key=lambda m: m.margin).category if bad else None)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: Tuned on the `tune` split of labelled_questions.yaml (see `evaluation.tune_thresholds` and
 #: benchmarks/guard.py): the embedding stage alone, best recall at a false-block rate <= 2%, centre of the optimum.
-DEFAULT_THRESHOLDS = Thresholds(min_similarity=0.40, margin=0.11)
+DEFAULT_THRESHOLDS = Thresholds(min_similarity=0.54, margin=-0.03)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\bbirthday\b.{0,30}\byou",
     ),
     "pregnancy": _c(
-        r"\b(you|you're|your)\b.{0,40}\b(pregnan\w*|maternity leave|paternity leave)",
+        r"\b(you|you're|your)\b.{0,40}\b(pregnan(t|cy)\b(?! pause)|maternity leave|paternity leave)",
         r"\bpregnan\w*\b.{0,30}\byou\b",
         r"\bexpecting (a )?(baby|child)\b",
         r"\bwhen('s| is) your (due date|baby due)\b",
@@ -69,7 +69,8 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\b(do|have) you (have|got) (any )?(kids|children|a family|dependants|dependents)\b",
         r"\bhow many (kids|children) (do|have) you\b",
         r"\b(start|starting|have|having|raise|raising) a family\b",
-        r"\byour (kids|children|child|son|daughter|family responsibilities|family commitments|family situation)\b",
+        r"\byour (kids|children|child|son|daughter|little ones|family responsibilities|family commitments|family situation)\b",
+        r"\b(the|your) little ones\b",
         r"\bchild ?care\b",
         r"\b(babysitter|nanny)\b",
         r"\bmaiden name\b",
@@ -100,6 +101,8 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\byour citizenship\b",
         r"\bwhat('s| is) your (nationality|citizenship)\b",
         r"\bare you (a )?(native|foreign|immigrant)\b",
+        r"\b(grow|grew) up speaking\b",
+        r"\blanguage\b.{0,30}\b(at home|growing up|as a child)\b",
     ),
     "race_ethnicity": _c(
         r"\byour (race|ethnicity|ethnic \w+|skin colou?r|racial \w+)\b",
@@ -139,6 +142,8 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\b(previous|prior|past|last|current|present) (compensation|salary|pay|wage)\b",
         r"\b(employer|company|they) pays? you\b",
         r"\b(pay stubs?|payslips?|w-?2 forms?)\b",
+        r"\bwhat (are|were) you on\b",
+        r"\byour (current )?package\b",
     ),
     "union_membership": _c(
         r"\b(member of|belong(s|ed)? to|join(ed|ing)?|membership (in|of)|in) (a|the|any|our) (trade |labou?r |workers'? )?union\b",
@@ -147,6 +152,8 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\bunion (member|membership|activit\w*|organi[sz]\w*|dues|rep|drive)\b",
         r"\bunioni[sz]\w*\b",
         r"\btrade unions?\b",
+        r"\b(staff|colleagues|workers|employees)\b.{0,30}\borgani[sz]",
+        r"\byou\b.{0,30}\b(strike|picket)\b",
     ),
     "political_views": _c(
         r"\byou\b.{0,20}\bvot(e|ed|ing)\b",
@@ -155,6 +162,7 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\b(left|right)[- ]wing\b",
         r"\bwhich party\b",
         r"\byour politics\b",
+        r"\byou\b.{0,30}\b(think|feel|felt)\b.{0,30}\b(election|president|prime minister|government)\b",
     ),
     "credit_home_ownership": _c(
         r"\b(do|did) you (own|rent)\b.{0,20}\b(home|house|flat|apartment|place|property|car)\b",
@@ -176,6 +184,8 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\bmilitary discharge\b",
         r"\bwhy were you discharged\b",
         r"\bdd[- ]?214\b",
+        r"\byour (service|time in the (military|army|navy|forces)|military service)\b.{0,20}\bend\b",
+        r"\b(kicked|thrown) out of the (army|navy|military|forces|marines|air force)\b",
     ),
     "appearance": _c(
         r"\bhow (tall|short|heavy) are you\b",
@@ -186,6 +196,8 @@ BLOCK_RULES: dict[str, list[re.Pattern[str]]] = {
         r"\byou (look|are)\b.{0,30}\b(attractive|pretty|handsome|good-looking|overweight|fat|thin|skinny|presentable)\b",
         r"\byou look (professional|old|young|fit)\b",
         r"\bare you (overweight|attractive)\b",
+        r"\bshave (your|that|the) (beard|head|moustache|mustache)\b",
+        r"\b(remove|cover|change) your (piercings?|tattoos?|hairstyle|hair)\b",
     ),
 }
 
