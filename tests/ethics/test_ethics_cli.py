@@ -34,7 +34,7 @@ def test_check_question_json() -> None:
 
 
 def test_check_question_text_and_explain() -> None:
-    res = runner.invoke(app, ["check-question", "Nice answer. Are you planning a family?", "--explain"])
+    res = runner.invoke(app, ["check-question", "Nice answer. Do you have kids?", "--explain"])
     assert res.exit_code == 0
     assert "blocked: family_status" in res.output and "ask instead:" in res.output and "BLOCK" in res.output
 

@@ -9,7 +9,7 @@ import pytest
 from greenroom.errors import InputError
 from greenroom.ethics import evaluation
 from greenroom.ethics.categories import CATEGORIES, UNSUPPORTED_LANGUAGE
-from greenroom.ethics.datasets import data_path, load_exemplars, load_labelled
+from greenroom.ethics.datasets import data_path, load_exemplars, load_labelled, with_tune_split
 from greenroom.ethics.guard import DEFAULT_THRESHOLDS
 
 pytestmark = pytest.mark.slow
@@ -27,10 +27,13 @@ def test_labelled_set_is_large_and_covers_every_category(items: list[Any]) -> No
     for split in ("tune", "heldout"):
         assert {it.label for it in improper if it.split == split} == set(CATEGORIES)
     assert {it.label for it in proper} == {"lawful_variant", "near_miss", "ordinary"}
-    # no labelled sentence is also an exemplar (that would be testing on the training data)
+    # no labelled sentence is in the hand-written exemplar file, and no held-out one in the guard's bank
     bank = load_exemplars()
     exemplars = {s.lower() for v in bank.improper.values() for s in v} | {s.lower() for s in bank.proper}
     assert not [it.text for it in items if it.text.lower() in exemplars]
+    full = with_tune_split(bank, items)
+    in_bank = {s.lower() for v in full.improper.values() for s in v} | {s.lower() for s in full.proper}
+    assert not [it.text for it in items if it.split == "heldout" and it.text.lower() in in_bank]
 
 
 @pytest.mark.parametrize("split", ["tune", "heldout"])
@@ -40,12 +43,18 @@ def test_recall_and_false_block_rate_meet_the_goals(question_guard: Any, items: 
     assert fig.false_block_rate <= 0.05, fig.false_blocks
 
 
-def test_blind_set_written_after_the_guard_stays_above_its_floor(question_guard: Any) -> None:
-    # A regression floor, not the goal: the blind set's figures at the time it was written (recall
-    # 0.81, false blocks 5%) are reported in docs/ethics.md.
-    fig = evaluation.evaluate(question_guard, load_labelled(data_path("blind_questions.yaml")))
-    assert fig.recall >= 0.78, fig.missed
-    assert fig.false_block_rate <= 0.075, fig.false_blocks
+@pytest.mark.parametrize(
+    ("name", "min_recall", "max_false_block"),
+    [("blind_questions.yaml", 0.85, 0.05), ("blind2_questions.yaml", 0.70, 0.05)],
+)
+def test_blind_sets_stay_above_their_floors(
+    question_guard: Any, name: str, min_recall: float, max_false_block: float
+) -> None:
+    # Regression floors, not the goal: the blind sets were written after the guard was frozen, with
+    # indirect phrasing; their first-look figures are reported in docs/ethics.md.
+    fig = evaluation.evaluate(question_guard, load_labelled(data_path(name)))
+    assert fig.recall >= min_recall, fig.missed
+    assert fig.false_block_rate <= max_false_block, fig.false_blocks
 
 
 def test_embedding_stage_alone_catches_most_improper_questions(question_guard: Any, items: list[Any]) -> None:

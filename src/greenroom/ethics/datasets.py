@@ -46,6 +46,23 @@ def load_exemplars(path: Path | None = None) -> ExemplarBank:
     return ExemplarBank(improper, proper)
 
 
+def with_tune_split(bank: ExemplarBank, items: list[LabelledItem]) -> ExemplarBank:
+    """The bank plus every sentence of the labelled set's `tune` split (never the held-out split)."""
+    from greenroom.ethics.text import normalise, sentences
+
+    improper = {k: list(v) for k, v in bank.improper.items()}
+    proper = list(bank.proper)
+    for it in items:
+        if it.split != "tune":
+            continue
+        sents = sentences(normalise(it.text)) or [it.text]
+        if it.improper:
+            improper.setdefault(it.label, []).extend(sents)
+        else:
+            proper.extend(sents)
+    return ExemplarBank(improper, proper)
+
+
 @dataclass(frozen=True)
 class LabelledItem:
     """One labelled sentence: improper (with its category) or proper (with its kind)."""

@@ -1,6 +1,8 @@
 """Figures of a guard on a labelled set (recall on improper, false-block rate on proper) and threshold tuning.
 
-Tuning only ever looks at the `tune` split; the `heldout` split is only evaluated.
+Tuning only ever looks at the `tune` split; the `heldout` split is only evaluated. The guard's exemplar
+bank includes the `tune` split's sentences, so every evaluation here is leave-one-out: a sentence is
+never matched against itself.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _explain_all(guard: QuestionGuard, items: Sequence[LabelledItem]) -> list[li
     from greenroom.ethics import text
 
     pending = [guard.explain_many_prepared(text.prepare(it.text)) for it in items]
-    return guard._embed_pending(pending)
+    return guard._embed_pending(pending, exclude_self=True)
 
 
 def figures(items: Sequence[LabelledItem], verdicts: Sequence[tuple[bool, str | None]]) -> GuardFigures:
@@ -140,7 +142,7 @@ def _sentence_matches(guard: QuestionGuard, items: Sequence[LabelledItem]) -> li
     split = [
         [s for s in (text.sentences(text.prepare(it.text)) or [text.prepare(it.text)]) if reaches(s)] for it in items
     ]
-    flat = iter(guard.index.match([s for sents in split for s in sents]))
+    flat = iter(guard.index.match([s for sents in split for s in sents], exclude_self=True))
     return [[next(flat) for _ in sents] for sents in split]
 
 

@@ -6,7 +6,8 @@ Two stages, per sentence:
    (work authorisation, over 18, essential functions, travel, job languages, schedule, salary
    expectations) allows at once (score 0.0).
 2. Otherwise MiniLM embeddings: nearest-neighbour margin against an exemplar bank of improper and proper
-   questions (`similarity.py`), with thresholds tuned on the `tune` half of the labelled set.
+   questions (`similarity.py`: data/exemplars.yaml plus the `tune` half of the labelled set), with
+   thresholds tuned leave-one-out on that `tune` half.
 
 A text is blocked when any sentence is. Text the English-only model cannot read is blocked as
 `unsupported_language` (fail closed). Empty or over-long text raises `InputError`. Each block is
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from greenroom.ethics import rules, text
 from greenroom.ethics.base import GuardVerdict
 from greenroom.ethics.categories import UNSUPPORTED_LANGUAGE, lawful_variant
-from greenroom.ethics.datasets import load_exemplars
+from greenroom.ethics.datasets import load_exemplars, load_labelled, with_tune_split
 from greenroom.ethics.events import GuardMetrics, default_metrics
 from greenroom.ethics.similarity import ExemplarIndex, Match, Thresholds
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 #: Tuned on the `tune` split of labelled_questions.yaml (see `evaluation.tune_thresholds` and
 #: benchmarks/guard.py): the embedding stage alone, best recall at a false-block rate <= 2%, centre of the optimum.
-DEFAULT_THRESHOLDS = Thresholds(min_similarity=0.54, margin=-0.03)
+DEFAULT_THRESHOLDS = Thresholds(min_similarity=0.54, margin=-0.07)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class QuestionGuard:
         *,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         exemplars: Path | None = None,
+        include_tune_split: bool = True,
         metrics: GuardMetrics | None = None,
         max_chars: int = text.MAX_CHARS,
     ) -> None:
@@ -66,6 +68,8 @@ class QuestionGuard:
 
             embedder = get_embedder()
         bank = load_exemplars(exemplars)
+        if include_tune_split:
+            bank = with_tune_split(bank, load_labelled())
         self.index = ExemplarIndex(embedder, bank.improper, bank.proper)
         self.thresholds = thresholds
         self.metrics = metrics if metrics is not None else default_metrics()
@@ -121,9 +125,11 @@ class QuestionGuard:
             out.append(sent)
         return out
 
-    def _embed_pending(self, per_text: list[list[SentenceVerdict | str]]) -> list[list[SentenceVerdict]]:
+    def _embed_pending(
+        self, per_text: list[list[SentenceVerdict | str]], *, exclude_self: bool = False
+    ) -> list[list[SentenceVerdict]]:
         pending = [s for items in per_text for s in items if isinstance(s, str)]
-        matches = iter(self.index.match(pending))
+        matches = iter(self.index.match(pending, exclude_self=exclude_self))
         resolved: list[list[SentenceVerdict]] = []
         for items in per_text:
             row = []

@@ -46,6 +46,10 @@ class Thresholds:
         return 1.0 / (1.0 + math.exp(-slack / temperature))
 
 
+def _key(sentence: str) -> str:
+    return " ".join(sentence.lower().split())
+
+
 class ExemplarIndex:
     """Embeds the exemplars once; `match` embeds a batch of sentences and finds their nearest exemplars."""
 
@@ -65,12 +69,19 @@ class ExemplarIndex:
             self._bad, self._good = vecs[: len(self.bad_texts)], vecs[len(self.bad_texts) :]
         return self._bad, self._good
 
-    def match(self, sentences: Sequence[str]) -> list[Match]:
+    def match(self, sentences: Sequence[str], *, exclude_self: bool = False) -> list[Match]:
+        """Nearest exemplars of each sentence; `exclude_self` ignores exemplars equal to it (leave-one-out)."""
         if not sentences:
             return []
         bad, good = self._vectors()
         q = self.embedder.encode(list(sentences))
         sb, sg = q @ bad.T, q @ good.T
+        if exclude_self:
+            keys = [_key(s) for s in sentences]
+            bad_keys, good_keys = [_key(s) for s in self.bad_texts], [_key(s) for s in self.good_texts]
+            for i, k in enumerate(keys):
+                sb[i, [j for j, b in enumerate(bad_keys) if b == k]] = -1.0
+                sg[i, [j for j, g in enumerate(good_keys) if g == k]] = -1.0
         out = []
         for i in range(len(sentences)):
             jb, jg = int(np.argmax(sb[i])), int(np.argmax(sg[i]))
