@@ -63,8 +63,8 @@ FEEDBACK_RULES: dict[str, list[re.Pattern[str]]] = {
     ],
 }
 
-#: Set by hand, close to the question guard's tuned values: the feedback labelled set (15 + 13 sentences) is
-#: too small to tune on (a grid search on its tune half picks a negative margin, which would over-block).
+#: Set by hand (the question guard's first tuned values): the feedback labelled set (15 + 13 sentences) is
+#: too small to tune on.
 DEFAULT_FEEDBACK_THRESHOLDS = Thresholds(min_similarity=0.40, margin=0.10)
 
 

@@ -31,7 +31,7 @@ from greenroom.ethics.similarity import ExemplarIndex, Match, Thresholds
 if TYPE_CHECKING:
     from greenroom.config import Settings
 
-#: Tuned on the `tune` split of labelled_questions.yaml (see `evaluation.tune_thresholds` and
+#: Tuned leave-one-out on the `tune` split of labelled_questions.yaml (see `evaluation.tune_thresholds` and
 #: benchmarks/guard.py): the embedding stage alone, best recall at a false-block rate <= 2%, centre of the optimum.
 DEFAULT_THRESHOLDS = Thresholds(min_similarity=0.54, margin=-0.07)
 
