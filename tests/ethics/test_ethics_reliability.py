@@ -34,7 +34,8 @@ def test_retest_scale_and_ordering_by_hand() -> None:
     assert r["max_range"] == 2 and r["exact_agreement"] == 0.5
     s = scale_figures([0, 2.5, 10, 10])
     assert (s["min"], s["max"], s["range_used"], s["distinct_values"]) == (0, 10, 1.0, 3)
-    assert s["histogram"]["0"] == 1 and s["histogram"]["2"] == 1 and s["histogram"]["10"] == 2
+    assert s["histogram"]["00"] == 1 and s["histogram"]["02"] == 1 and s["histogram"]["10"] == 2
+    assert list(s["histogram"]) == sorted(s["histogram"])
     o = ordering_figures([{"strong": 8, "medium": 5, "weak": 2}, {"strong": 6, "medium": 7, "weak": 1}])
     assert o["pair_accuracy"] == pytest.approx(5 / 6) and o["full_order_accuracy"] == 0.5
 

@@ -88,7 +88,10 @@ def privacy_anonymizer() -> Any:
         raise GreenroomError(
             "Anonymisation is not available in this build (greenroom.privacy.pii is missing)."
         ) from None
-    for name in ("anonymize", "anonymise", "redact", "anonymize_text", "redact_text"):
+    cls = getattr(pii, "Anonymizer", None)
+    if cls is not None and callable(getattr(cls, "anonymize", None)):
+        return cls().anonymize
+    for name in ("anonymize", "anonymise", "anonymize_text"):
         fn = getattr(pii, name, None)
         if callable(fn):
 

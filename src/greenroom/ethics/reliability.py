@@ -6,7 +6,7 @@ and a weak answer), it reports:
 - test-retest: each answer graded `repeats` times: mean |difference| between repeats, the largest
   range, the share of answers with identical scores, and ICC(1,1);
 - scale usage: min, max, the share of the 0-10 range used, distinct values, standard deviation,
-  and a histogram by whole points;
+  and a histogram by whole points (keys "00" to "10");
 - ordering: the share of (strong, medium), (medium, weak), (strong, weak) pairs in the right order,
   and the share of questions ordered strong > medium > weak entirely;
 - the counterfactual fairness figures (fairness.py), anonymisation off and on.
@@ -88,9 +88,9 @@ def retest_figures(rows: Sequence[Sequence[float]]) -> dict[str, float]:
 
 
 def scale_figures(scores: Sequence[float]) -> dict[str, Any]:
-    hist = {str(b): 0 for b in range(11)}
+    hist = {f"{b:02d}": 0 for b in range(11)}  # zero-padded, so sorted keys are in score order
     for s in scores:
-        hist[str(min(10, max(0, int(s))))] += 1
+        hist[f"{min(10, max(0, int(s))):02d}"] += 1
     return {
         "min": min(scores),
         "max": max(scores),
@@ -101,13 +101,13 @@ def scale_figures(scores: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def ordering_figures(means: Sequence[dict[str, float]]) -> dict[str, float]:
+def ordering_figures(means: Sequence[dict[str, float]]) -> dict[str, float | int]:
     pairs = [("strong", "medium"), ("medium", "weak"), ("strong", "weak")]
     right = sum(m[a] > m[b] for m in means for a, b in pairs)
     return {
         "pair_accuracy": right / (len(pairs) * len(means)) if means else 0.0,
         "full_order_accuracy": sum(m["strong"] > m["medium"] > m["weak"] for m in means) / len(means) if means else 0.0,
-        "n_pairs": float(len(pairs) * len(means)),
+        "n_pairs": len(pairs) * len(means),
     }
 
 
