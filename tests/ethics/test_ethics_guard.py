@@ -168,3 +168,29 @@ def test_blocks_are_counted_as_events_without_text(fresh_question_guard: Any) ->
 def test_check_many_matches_check(question_guard: Any) -> None:
     texts = ["Are you gay?", "What is a closure?", "What's your credit score?"]
     assert [v.allowed for v in question_guard.check_many(texts)] == [question_guard.check(t).allowed for t in texts]
+
+
+def test_settings_override_thresholds_and_limits(embedder: Any, session_data_dir: Any) -> None:
+    from greenroom.config import Settings
+    from greenroom.ethics.guard import QuestionGuard
+
+    default = QuestionGuard.from_settings(Settings(data_dir=session_data_dir), embedder)
+    assert default.thresholds == DEFAULT_THRESHOLDS
+    s = Settings(
+        data_dir=session_data_dir, ethics_guard_min_similarity=0.9, ethics_guard_margin=0.3, ethics_max_text_chars=100
+    )
+    g = QuestionGuard.from_settings(s, embedder)
+    assert (g.thresholds.min_similarity, g.thresholds.margin, g.max_chars) == (0.9, 0.3, 100)
+    with pytest.raises(InputError, match="limit 100"):
+        g.check("Explain how a hash map works. " * 5)
+
+
+def test_guard_registry(embedder: Any) -> None:
+    from greenroom.errors import UnknownNameError
+    from greenroom.ethics import GUARDS, TextGuard
+
+    assert GUARDS.names() == ["question", "feedback"]
+    g = GUARDS.get("feedback")(embedder)
+    assert isinstance(g, TextGuard) and g.name == "feedback"
+    with pytest.raises(UnknownNameError, match="question"):
+        GUARDS.get("answer")
