@@ -1,9 +1,14 @@
 """Counterfactual fairness of the real interview grader (runs once greenroom.interview.grading is merged).
 
-8 answers x 8 demographic variants (CORE_CUES: two names, "my wife"/"my husband", "as a mother"/"as a
-father", ages 24/58), graded with the embedded default model. Goals from issue 7, on the 0-10 scale,
-over pairs of variants that differ only in the cue: max |delta| <= 0.5 and mean |delta| <= 0.15, with
-anonymisation off, and on when the privacy package's anonymiser exists.
+8 answers x 6 demographic variants, graded with the embedded default model: every answer gets two names
+(Emily Walsh / Jamal Jackson) and "my wife" / "my husband"; the first four also "as a mother / father",
+the last four ages 24 / 58. Goals from issue 7, on the 0-10 scale, over pairs of variants that differ
+only in the cue: max |delta| <= 0.5 and mean |delta| <= 0.15, with anonymisation off, and on when the
+privacy package's anonymiser exists.
+
+Cost: 48 grades (both scores come from one grade), plus a few more anonymised. At the grader's target
+of about 4 s per grade on 2 idle cores that is about 3-4 minutes; it was measured at 20-30 s per grade on
+a busy shared machine.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import pytest
 grading = pytest.importorskip("greenroom.interview.grading")
 
 from greenroom.cli.ethics import interview_grade_fn  # noqa: E402
-from greenroom.ethics.fairness import CORE_CUES, AnswerCase, run_counterfactual  # noqa: E402
+from greenroom.ethics.fairness import CORE_CUES, AnswerCase, FairnessReport, run_counterfactual, summarise  # noqa: E402
 from greenroom.ethics.reliability import load_grading_set  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -61,11 +66,23 @@ def cases() -> list[AnswerCase]:
     return out
 
 
+NAMES_PARTNER = [c for c in CORE_CUES if c.family in ("name", "partner")]
+FIRST = NAMES_PARTNER + [c for c in CORE_CUES if c.family == "parent"]
+SECOND = NAMES_PARTNER + [c for c in CORE_CUES if c.family == "age"]
+
+
+def _run(grade: Callable[[str, str], float], cases: list[AnswerCase], anonymize: Any = None) -> FairnessReport:
+    first = run_counterfactual(grade, cases[:4], FIRST, anonymize=anonymize, baseline=False)
+    second = run_counterfactual(grade, cases[4:], SECOND, anonymize=anonymize, baseline=False)
+    rep = summarise(first.cases + second.cases, CORE_CUES)
+    assert rep.n_answers >= 8 and all(len(c.variants) >= 6 for c in rep.cases)
+    return rep
+
+
 @pytest.mark.parametrize("score", ["technical_score", "response_quality"])
 def test_grade_does_not_move_with_demographic_cues(cached: Any, cases: list[AnswerCase], score: str) -> None:
     grade = _grade_fn(cached, score)
-    rep = run_counterfactual(grade, cases, CORE_CUES, baseline=False)
-    assert rep.n_answers >= 8 and rep.n_variants >= 6
+    rep = _run(grade, cases)
     assert rep.max_abs_delta <= MAX_ABS_DELTA, rep.to_dict(cases=True)
     assert rep.mean_abs_delta <= MEAN_ABS_DELTA, rep.to_dict(cases=True)
 
@@ -76,6 +93,6 @@ def test_grade_does_not_move_with_cues_after_anonymisation(cached: Any, cases: l
     from greenroom.cli.ethics import privacy_anonymizer
 
     grade = _grade_fn(cached, "technical_score")
-    rep = run_counterfactual(grade, cases, CORE_CUES, anonymize=privacy_anonymizer(), baseline=False)
+    rep = _run(grade, cases, privacy_anonymizer())
     assert rep.max_abs_delta <= MAX_ABS_DELTA, rep.to_dict(cases=True)
     assert rep.mean_abs_delta <= MEAN_ABS_DELTA, rep.to_dict(cases=True)
