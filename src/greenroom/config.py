@@ -203,6 +203,26 @@ class Settings(BaseSettings):
         default=False, description="Opt in to keeping raw audio/video (encrypted, same retention). Off by default."
     )
 
+    # --- ethics --------------------------------------------------------------------------------
+    ethics_guard_min_similarity: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Question guard: least similarity to an improper exemplar to block (default: the tuned value).",
+    )
+    ethics_guard_margin: float | None = Field(
+        default=None,
+        ge=-1.0,
+        le=1.0,
+        description="Question guard: how much closer to an improper than a proper exemplar to block (default: tuned).",
+    )
+    ethics_regenerate_tries: int = Field(
+        default=2, ge=0, le=10, description="Regenerations of a blocked question before falling back to the bank."
+    )
+    ethics_max_text_chars: int = Field(
+        default=4000, ge=100, description="Longest text (characters) the question and feedback guards accept."
+    )
+
     # --- network -------------------------------------------------------------------------------
     allowed_hosts: list[str] = Field(
         default_factory=list,

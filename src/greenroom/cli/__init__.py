@@ -11,6 +11,7 @@ import sys
 import typer
 
 from greenroom.cli import analyze, common, llm_commands, speech_commands
+from greenroom.cli import ethics as ethics_commands
 from greenroom.cli import privacy as privacy_commands
 from greenroom.cli import vision as vision_commands
 from greenroom.config import get_settings
@@ -29,6 +30,7 @@ speech_commands.register(app)
 vision_commands.register(app)
 analyze.register(app)
 privacy_commands.register(app)
+ethics_commands.register(app)
 
 
 def main() -> None:
