@@ -8,6 +8,7 @@ JSON by construction; pydantic still validates it.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -23,6 +24,18 @@ from greenroom.llm.base import BaseChatModel, Message, constrained_schema
 log = logging.getLogger(__name__)
 _CACHE: dict[tuple[Any, ...], Any] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free llama.cpp models before interpreter teardown (their __del__ fails once modules are gone)."""
+    with _CACHE_LOCK:
+        for llm in _CACHE.values():
+            try:
+                llm.close()
+            except Exception:  # best effort at exit
+                pass
+        _CACHE.clear()
 
 
 def load_llama(
