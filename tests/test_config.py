@@ -53,6 +53,7 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["data_dir"] == str(tmp_path) and data["llm_api_key"] == "***"
+    assert data["llm_max_tokens"] == 512  # a setting about tokens is not a secret token
     assert "s3cret" not in out.stdout
 
 

@@ -250,7 +250,8 @@ class Settings(BaseSettings):
         """Settings as plain data, with secrets masked, for `greenroom config show`."""
         data = self.model_dump(mode="json")
         for key in data:
-            if ("api_key" in key or "passphrase" in key or "token" in key) and data[key]:
+            secret = "api_key" in key or "passphrase" in key or key.endswith("_token") or key == "token"
+            if secret and data[key]:
                 data[key] = "***"
         if data.get("database_url"):  # may carry a password
             data["database_url"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", data["database_url"])
