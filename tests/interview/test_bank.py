@@ -69,7 +69,7 @@ questions:
     difficulty: medium
     text: When would you choose gRPC over REST?
     key_points: [Binary protobuf messages are smaller and faster., HTTP/2 streaming., Typed contracts generate clients.]
-    follow_up_hints: [How would a browser client call it?]
+    follow_up_hints: ["How would a browser client call it?"]
   - id: tech-hashmap-collisions
     text: How does a hash map deal with two keys in one bucket?
     key_points: [Chaining., Open addressing., Resizing.]

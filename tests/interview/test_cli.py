@@ -25,7 +25,7 @@ def test_questions_list_json_filters() -> None:
     assert len(data) >= 25 and all(q["track"] == "behavioral" for q in data)
     assert {"id", "track", "roles", "difficulty", "text", "key_points", "follow_up_hints"} <= set(data[0])
     table = runner.invoke(app, ["questions", "list", "--track", "system-design"])
-    assert table.exit_code == 0 and "sd-url-shortener" in table.output
+    assert table.exit_code == 0 and "15 questions" in table.output and "sd-url-shortener" in table.output
 
 
 def _main(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -24,7 +24,10 @@ def scorer(embedder: Any) -> CoverageScorer:
 
 def test_follow_up_targets_a_missing_star_result(bank: Any, scorer: CoverageScorer) -> None:
     q = bank.get("beh-tight-deadline")
-    answer = "At my last job we had two weeks to ship an export for a client. I cut the PDF part and worked on the CSV."
+    answer = (
+        "At my last job we had a short deadline to ship an export for a client. "
+        "I postponed the PDF part and built the CSV export."
+    )
     t = choose_follow_up(q, answer, [], scorer)
     assert t is not None and (t.kind, t.target) == ("star", "result")
     t2 = choose_follow_up(q, answer + " In the end we shipped on time and the client was happy.", [], scorer)
