@@ -177,7 +177,7 @@ def is_gibberish(text: str) -> bool:
     tech = sum(w in TECH_TERMS for w in ws)
     if gibberish_ratio(text) >= 0.4:
         return True
-    return len(ws) >= 6 and stop < 0.05 and tech < 2
+    return len(ws) >= 6 and stop < 0.12 and tech < 2
 
 
 def copies_question(answer: str, question: str) -> bool:
