@@ -89,6 +89,12 @@ def test_bad_user_pack_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="bad.yaml"):
         QuestionBank.load(Settings(data_dir=tmp_path))
+    (tmp_path / "questions" / "bad.yaml").write_text(
+        "track: cooking\nquestions:\n  - id: x\n    text: How do you boil an egg?\n    key_points: [a, b, c]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="bad.yaml.*Valid: behavioral"):
+        QuestionBank.load(Settings(data_dir=tmp_path))
 
 
 def test_new_interview_plan(bank: Any) -> None:

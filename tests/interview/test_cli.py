@@ -21,7 +21,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def test_questions_list_json_filters() -> None:
     res = runner.invoke(app, ["questions", "list", "--track", "behavioural", "--role", "frontend", "--json"])
     assert res.exit_code == 0, res.output
-    data = json.loads(res.output)
+    data = json.loads(res.stdout)
     assert len(data) >= 25 and all(q["track"] == "behavioral" for q in data)
     assert {"id", "track", "roles", "difficulty", "text", "key_points", "follow_up_hints"} <= set(data[0])
     table = runner.invoke(app, ["questions", "list", "--track", "system-design"])
@@ -64,7 +64,7 @@ def test_grade_json_with_bank_and_given_key_points() -> None:
         ],
     )
     assert res.exit_code == 0, res.output
-    g = json.loads(res.output)
+    g = json.loads(res.stdout)
     assert g["question_id"] == "tech-n-plus-one"
     assert 5 <= g["technical_score"] <= 10 and 0 <= g["response_quality"] <= 10
     assert g["covered_points"] and isinstance(g["notes"], list)
@@ -85,7 +85,7 @@ def test_grade_json_with_bank_and_given_key_points() -> None:
         ],
         input="no idea\n",
     )
-    g2 = json.loads(res2.output)
+    g2 = json.loads(res2.stdout)
     assert g2["technical_score"] <= 2 and g2["missed_points"]
 
 

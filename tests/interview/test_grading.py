@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from greenroom.errors import UnknownNameError
 from greenroom.interview import checks
 from greenroom.interview.bank import Question
 from greenroom.interview.grading import Grader
@@ -133,6 +134,6 @@ def test_behavioural_star_parts_drive_quality(bank: Any, labelled_grades: Any) -
     assert any("result" in x.lower() or "number" in x.lower() for x in weak.improvement_areas)
 
 
-def test_question_without_track_rules_are_validated() -> None:
-    with pytest.raises(ValueError):
+def test_question_track_is_validated() -> None:
+    with pytest.raises(UnknownNameError, match="Valid: behavioral, system-design, technical"):
         Question(id="x", track="cooking", text="How do you boil an egg?", key_points=["Water."])

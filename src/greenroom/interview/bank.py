@@ -127,6 +127,8 @@ def load_pack(path: Path | str, text: str | None = None, *, source: str = "bank"
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             raise InputError(f"Question {raw.get('id', i + 1)!r} in {name}: {where}: {err['msg']}") from None
+        except UnknownNameError as exc:
+            raise InputError(f"Question {raw.get('id', i + 1)!r} in {name}: {exc.message}") from None
         if source == "bank" and not 3 <= len(q.key_points) <= 8:
             raise InputError(f"Question {q.id!r} in {name} needs 3 to 8 key points.")
         out.append(q)
