@@ -4,8 +4,9 @@ time from the last answer of an interview to its full report.
 Grades the labelled answers of tests/interview/data (12 questions x strong/medium/weak) with a grader
 without its result cache, so every answer runs the full pipeline (embeddings, checks, one LLM rubric
 call). `--interleaved` puts an interviewer follow-up call (a different prompt) before each grade, as in
-a live interview, which evicts llama.cpp's reused rubric prefix; `--ram-cache MB` then adds
-llama-cpp-python's RAM prompt cache so the rubric prefix is restored instead of re-evaluated.
+a live interview, which evicts llama.cpp's reused rubric prefix. `--ram-cache MB` tries
+llama-cpp-python's RAM prompt cache to restore it (costly here: every save copies the n_batch x
+vocabulary logits buffer, about 300 MB for Qwen2.5, so it is not used by default).
 
 Usage: python benchmarks/grading.py [--limit N] [--interleaved] [--ram-cache MB] [--json]
 """
