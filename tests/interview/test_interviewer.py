@@ -140,3 +140,25 @@ def test_without_llm_follow_ups_use_bank_hints(bank: Any, embedder: Any) -> None
         *q.follow_up_hints,
         *__import__("greenroom.interview.followups", fromlist=["x"]).STAR_FOLLOW_UPS.values(),
     )
+
+
+@pytest.mark.slow
+def test_tailored_question_from_a_job_description(
+    bank: Any, llm: Any, guard: Any, anonymize: Any, embedder: Any
+) -> None:
+    iv = Interviewer(llm, guard=guard, anonymize=anonymize, embedder=embedder)
+    jd = (
+        "Backend engineer at a payments start-up; contact Jane Doe (jane.doe@example.com). You will build Python "
+        "services on PostgreSQL and Kafka, design the public payment API, and share on-call duty."
+    )
+    fallbacks = bank.select("technical", "backend", n=1, seed=99)
+    questions = iv.tailor(jd, None, track="technical", role="backend", fallbacks=fallbacks)
+    assert len(questions) == 1
+    q = questions[0]
+    assert guard.check(q.text).allowed and 2 <= len(q.key_points) <= 8
+    if q.source == "generated":
+        assert q.id.startswith("tailored-") and q.track == "technical"
+        words = ("python", "postgres", "kafka", "payment", "api", "on-call", "service", "database")
+        assert any(w in (q.text + " ".join(q.key_points)).lower() for w in words), q
+    else:
+        assert q == fallbacks[0] and iv.tailor_notes

@@ -21,8 +21,12 @@ STAR_ADVICE = {
 
 
 def _lower_first(text: str) -> str:
+    """'A queue decouples...' -> 'a queue decouples...'; acronyms ('HTTP 429...') keep their case."""
     text = text.strip().rstrip(".")
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.upper() == first:
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def strengths(

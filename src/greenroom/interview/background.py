@@ -45,6 +45,12 @@ class BackgroundGrader:
             self._futures[key] = self._pool.submit(self._run, key, question, answer)
         return key
 
+    def warm(self) -> None:
+        """Queue a warm-up of the grader's LLM prefix (after another LLM call evicted it); never blocks."""
+        warm = getattr(self.grader, "warm", None)
+        if callable(warm):
+            self._pool.submit(warm)
+
     def pending(self) -> int:
         with self._lock:
             return sum(not f.done() for f in self._futures.values())

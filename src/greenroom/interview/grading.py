@@ -33,12 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from greenroom.errors import GreenroomError
 from greenroom.ethics.text import is_probably_english
 from greenroom.interview import advice, checks
 from greenroom.interview.bank import Question
 from greenroom.interview.coverage import Coverage, CoverageScorer
-from greenroom.interview.rubric import Rubric, judge
-from greenroom.llm.base import ChatModel
+from greenroom.interview.rubric import Rubric, judge, rubric_messages
+from greenroom.llm.base import ChatModel, user
 
 if TYPE_CHECKING:
     from greenroom.config import Settings
@@ -157,6 +158,14 @@ class Grader:
             )
         self.last_seconds = time.perf_counter() - start
         return grade
+
+    def warm(self) -> None:
+        """Evaluate the fixed rubric prefix now (e.g. while the candidate types), so the next grade reuses it."""
+        if self.use_rubric and self.llm is not None:
+            try:
+                self.llm.complete(rubric_messages("", [], "")[:1] + [user("Question:")], max_tokens=1, temperature=0.0)
+            except GreenroomError:
+                pass
 
     # --- internals ---------------------------------------------------------------------------------
     def _drop_similar_injections(self, sents: list[str]) -> list[str]:

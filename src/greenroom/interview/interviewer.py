@@ -120,6 +120,8 @@ class Interviewer:
             target = choose_follow_up(q, state.answer_for(q.id), asked, self.scorer)
             if target is not None:
                 prompt, degraded = self._phrase_follow_up(q, target)
+                if self.grader is not None and self.llm is not None:
+                    self.grader.warm()  # the follow-up call evicted the rubric prefix: restore it while they type
                 if degraded:
                     state.note(degraded)
                 state.follow_ups_asked += 1
