@@ -61,8 +61,13 @@ def register(app: typer.Typer) -> None:
         console.print(f"Recommended preset: [bold]{report.recommended_preset}[/] ({report.reason})")
 
     @app.command()
-    def start() -> None:
-        """The main job: a short demo of the interviewer asking a question."""
-        from greenroom.cli.llm_commands import demo
+    def start(
+        track: str = typer.Option("technical", help="technical, behavioral or system-design."),
+        role: str = typer.Option(None, help="backend, frontend, data-ml, devops-sre or general."),
+        questions: int = typer.Option(None, "--questions", "-n", min=1, max=30, help="How many questions."),
+    ) -> None:
+        """The main job: a practice interview in the terminal (typed answers, follow-ups, graded report)."""
+        from greenroom.cli.interview import run_practice
 
-        demo(role="backend engineer", preset=None)
+        s = get_settings()
+        run_practice(s, track=track, role=role, n=questions or s.interview_questions, difficulty=None, seed=None)
