@@ -251,6 +251,21 @@ class Settings(BaseSettings):
         default=True, description="Load the LLM, ASR, TTS and vision models in the background at server start."
     )
 
+    # --- interview -----------------------------------------------------------------------------
+    interview_questions: int = Field(default=5, ge=1, le=30, description="Questions per practice interview.")
+    interview_max_follow_ups: int = Field(
+        default=2, ge=0, le=2, description="Follow-up questions per main question (chosen by what the answer missed)."
+    )
+    interview_max_answer_chars: int = Field(
+        default=4000, ge=200, description="Longest answer graded (characters); longer answers are truncated with a note."
+    )
+    interview_llm_answer_chars: int = Field(
+        default=1200, ge=200, description="How much of the answer the LLM rubric reads (keeps the grading prompt short)."
+    )
+    interview_rubric: bool = Field(
+        default=True, description="Use the short LLM rubric in grading; off: embeddings and checks only (faster)."
+    )
+
     # --- network -------------------------------------------------------------------------------
     allowed_hosts: list[str] = Field(
         default_factory=list,

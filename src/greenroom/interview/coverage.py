@@ -1,0 +1,94 @@
+"""Key-point coverage with MiniLM sentence embeddings.
+
+Each key point is compared with every chunk of the answer (sentences, their clauses, and pairs of
+neighbouring sentences); its similarity is the best cosine. The similarity becomes a credit between 0
+and 1 on a linear ramp from `LOW` to `HIGH`, and a key point counts as covered at `COVERED`. The three
+thresholds were calibrated on the ethics grading set (a dev set) and checked on tests/interview's
+labelled set (docs/interview.md). Relevance is the best similarity of any answer sentence to the
+question or a key point: an off-topic answer has low relevance.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from greenroom.interview.checks import chunks
+
+LOW = 0.30
+HIGH = 0.62
+COVERED = 0.50
+OFF_TOPIC = 0.22
+
+
+@dataclass(frozen=True)
+class Coverage:
+    similarities: list[float]
+    credits: list[float]
+    evidence: list[str]
+    relevance: float
+
+    @property
+    def score(self) -> float:
+        """Mean credit over the key points, 0 to 1."""
+        return float(np.mean(self.credits)) if self.credits else 0.0
+
+    def covered(self, key_points: Sequence[str]) -> list[str]:
+        return [k for k, s in zip(key_points, self.similarities, strict=True) if s >= COVERED]
+
+    def missed(self, key_points: Sequence[str]) -> list[str]:
+        return [k for k, s in zip(key_points, self.similarities, strict=True) if s < COVERED]
+
+
+def credit(similarity: float) -> float:
+    return float(min(1.0, max(0.0, (similarity - LOW) / (HIGH - LOW))))
+
+
+class CoverageScorer:
+    """Embeds key points once per question (cached) and answer chunks per call."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+        self._cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _refs(self, question: str, key_points: Sequence[str]) -> np.ndarray:
+        key = (question, *key_points)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self.embedder.encode([question, *key_points])
+            return self._cache[key]
+
+    def score(self, question: str, key_points: Sequence[str], sents: list[str]) -> Coverage:
+        refs = self._refs(question, key_points)
+        pieces = chunks(sents)
+        if not pieces:
+            zeros = [0.0] * len(key_points)
+            return Coverage(zeros, zeros, [""] * len(key_points), 0.0)
+        vecs = self.embedder.encode(pieces)
+        sims = vecs @ refs.T  # (chunks, 1 + key points)
+        kp = sims[:, 1:]
+        best = kp.argmax(axis=0) if kp.size else np.zeros(0, dtype=int)
+        sim_list = [float(kp[best[j], j]) for j in range(kp.shape[1])]
+        relevance = float(sims.max())
+        return Coverage(
+            similarities=sim_list,
+            credits=[credit(s) for s in sim_list],
+            evidence=[pieces[int(best[j])] for j in range(len(sim_list))],
+            relevance=relevance,
+        )
+
+    def similarity_to(self, texts: Sequence[str], refs: Sequence[str]) -> np.ndarray:
+        """Cosine matrix (texts x refs), for the injection exemplars and follow-up hints."""
+        if not texts or not refs:
+            return np.zeros((len(texts), len(refs)), dtype=np.float32)
+        key = ("__refs__", *refs)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self.embedder.encode(list(refs))
+            ref_vecs = self._cache[key]
+        return np.asarray(self.embedder.encode(list(texts)) @ ref_vecs.T)
