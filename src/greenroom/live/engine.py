@@ -46,23 +46,19 @@ def tracks_and_roles() -> dict[str, list[str]]:
 
 
 def new_state(settings: Settings, setup: Setup, interview_id: str) -> Any:
-    """A fresh `InterviewState` with questions drawn from the bank (validates track and role)."""
+    """A fresh `InterviewState` with questions drawn from the bank (validates track, role and difficulty)."""
     from greenroom.interview import bank as qbank
     from greenroom.interview.state import InterviewState
 
     if setup.questions > settings.server_max_questions:
         raise InputError(f"At most {settings.server_max_questions} questions per interview.")
     track = qbank.normalize_track(setup.track)
-    role = setup.role if setup.role else None
-    if role is not None and role not in qbank.ROLES:
-        raise InputError(f"Unknown role {role!r}. Valid: {', '.join(qbank.ROLES)}.")
+    role = qbank.normalize_role(setup.role or "general")
     questions = question_bank(settings).select(
         track, role=role, difficulty=setup.difficulty, n=setup.questions, seed=setup.seed
     )
-    if not questions:
-        raise InputError(f"No {setup.difficulty} {track} questions for role {role!r} in the bank.")
     return InterviewState(
-        id=interview_id, track=track, role=role or "general", difficulty=setup.difficulty, questions=questions
+        id=interview_id, track=track, role=role, difficulty=setup.difficulty, seed=setup.seed, questions=questions
     )
 
 
@@ -74,21 +70,21 @@ class Engine:
     interviewer: Any
     grader: Any
     anonymizer: Any
-    keys: dict[int, Any] = field(default_factory=dict)
+    keys: dict[str, Any] = field(default_factory=dict)  # question id -> grading key
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def create(cls, resources: Resources) -> Engine:
         from greenroom.interview.background import BackgroundGrader
-        from greenroom.interview.grading import Grader
+        from greenroom.interview.grading import create_grader
         from greenroom.interview.interviewer import Interviewer
         from greenroom.privacy.pii import Anonymizer
 
         anonymizer = Anonymizer()
         guard = resources.try_load("question_guard")
         interviewer = Interviewer(resources.interviewer_llm(), guard=guard, anonymize=anonymizer.anonymize)
-        grader = BackgroundGrader(Grader(resources.grader_llm(), resources.embedder()))
-        return cls(resources, interviewer, grader, anonymizer)
+        grader = create_grader(resources.settings, llm=resources.grader_llm(), embedder=resources.embedder())
+        return cls(resources, interviewer, BackgroundGrader(grader), anonymizer)
 
     def start(self, state: Any) -> Any:
         with self.lock:
@@ -101,24 +97,23 @@ class Engine:
     def redact(self, text: str) -> str:
         return str(self.anonymizer.anonymize(text)) if text.strip() else text
 
-    def submit_grade(self, turn_index: int, question: Any, answer: str) -> None:
-        self.keys[turn_index] = self.grader.submit(question, answer)
+    def submit_finished(self, state: Any) -> None:
+        """Hand every question that is over (the interview moved past it) to the background grader."""
+        current = state.current.id if state.current is not None and not state.done else None
+        for q in state.questions:
+            if q.id in self.keys or q.id == current or not state.turns_for(q.id):
+                continue
+            self.keys[q.id] = self.grader.submit(q, state.answer_for(q.id))
 
-    def grades(self, timeout: float | None = None) -> dict[int, Any]:
-        """Grades by turn index, waiting up to `timeout` seconds for those still running."""
+    def grades(self, state: Any, timeout: float | None = None) -> dict[str, Any]:
+        """Grades by question id, waiting up to `timeout` seconds for those still running."""
+        self.submit_finished(state)
         self.grader.wait(timeout)
         results = self.grader.results()
-        return {i: results[k] for i, k in self.keys.items() if k in results}
+        return {qid: results[k] for qid, k in self.keys.items() if k in results}
 
 
-def question_of(state: Any, question_id: str | None) -> Any:
-    for q in state.questions:
-        if q.id == question_id:
-            return q
-    return None
-
-
-def build_report(state: Any, grades: dict[int, Any], delivery: dict[str, Any] | None) -> dict[str, Any]:
+def build_report(state: Any, grades: dict[str, Any], delivery: dict[str, Any] | None) -> dict[str, Any]:
     """The end-of-interview report as JSON-ready data."""
     from greenroom.interview.report import build_report as build
 

@@ -415,8 +415,6 @@ class LiveSession:
             self._turn_audio = []
             vision, timeline = await asyncio.to_thread(self._end_vision_turn)
             redacted = await asyncio.to_thread(self.engine.redact, text)
-            question = eng.question_of(self.state, asked["question_id"])
-            index = len(self.turns)
             utt = await asyncio.to_thread(self.engine.respond, self.state, redacted)
             if timing is not None:
                 timing["text"] = time.perf_counter()
@@ -428,8 +426,7 @@ class LiveSession:
                 "source": source,
             }
             self.turns.append(turn)
-            if question is not None:
-                self.engine.submit_grade(index, question, redacted)
+            self.engine.submit_finished(self.state)
             self.current = self._utt(utt)
             self.phase = "speaking"
         side = asyncio.create_task(self._turn_metrics(turn, audio, transcript, vision, timeline))
@@ -488,14 +485,15 @@ class LiveSession:
         await self.emit("finished", session_id=self.id, overall=report.get("overall"))
 
     def _build_and_store(self) -> dict[str, Any]:
+        """Wait for the grades (those lost to a restart are redone now), build the report, store the turns."""
         assert self.engine is not None
-        for i, turn in enumerate(self.turns):  # grades lost to a restart are redone now
-            if i not in self.engine.keys and (q := eng.question_of(self.state, turn["question_id"])) is not None:
-                self.engine.submit_grade(i, q, turn["answer"])
-        grades = self.engine.grades(timeout=None)
-        for i, turn in enumerate(self.turns):
-            if i in grades:
-                turn["grade"] = grades[i].model_dump(mode="json")
+        grades = self.engine.grades(self.state, timeout=None)
+        graded: set[str] = set()
+        for turn in self.turns:  # the grade of a question goes with its first turn
+            qid = turn.get("question_id")
+            if qid in grades and qid not in graded:
+                turn["grade"] = grades[qid].model_dump(mode="json")
+                graded.add(qid)
         delivery = {str(i): t["delivery_metrics"] for i, t in enumerate(self.turns) if "delivery_metrics" in t}
         report = eng.build_report(self.state, grades, delivery or None)
         for i, turn in enumerate(self.turns):

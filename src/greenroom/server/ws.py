@@ -58,7 +58,9 @@ async def live(websocket: WebSocket, interview_id: str) -> None:
                 if len(text) > max_bytes:
                     raise InputError(f"A message is over {max_bytes // 1024} KiB; it was dropped.")
                 m = p.parse_client_message(text)
-                if isinstance(m, p.Hello):
+                if isinstance(m, p.Ping):
+                    await websocket.send_json(p.event("pong"))
+                elif isinstance(m, p.Hello):
                     await session.attach(websocket.send_json, websocket.send_bytes, m)
                     attached = True
                 elif not attached:
@@ -74,8 +76,6 @@ async def live(websocket: WebSocket, interview_id: str) -> None:
                     session.spawn(session.on_text("(skipped)"))
                 elif isinstance(m, p.Finish):
                     session.spawn(session.finish_early())
-                elif isinstance(m, p.Ping):
-                    await websocket.send_json(p.event("pong"))
             except GreenroomError as exc:
                 await websocket.send_json(p.error_event(exc.code, exc.message))
     except WebSocketDisconnect:
