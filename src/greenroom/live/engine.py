@@ -64,17 +64,18 @@ def new_state(settings: Settings, setup: Setup, interview_id: str) -> Any:
 
 @dataclass
 class Engine:
-    """One interview's interviewer and background grader."""
+    """One interview's interviewer, with its background grader (the interviewer hands each finished
+    question to it, so grading runs while the next question is asked)."""
 
     resources: Resources
     interviewer: Any
     grader: Any
     anonymizer: Any
-    keys: dict[str, Any] = field(default_factory=dict)  # question id -> grading key
+    lost: list[str] = field(default_factory=list)  # graded by an earlier server process: redo at the end
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, resources: Resources) -> Engine:
+    def create(cls, resources: Resources, state: Any) -> Engine:
         from greenroom.interview.background import BackgroundGrader
         from greenroom.interview.grading import create_grader
         from greenroom.interview.interviewer import Interviewer
@@ -82,35 +83,72 @@ class Engine:
 
         anonymizer = Anonymizer()
         guard = resources.try_load("question_guard")
-        interviewer = Interviewer(resources.interviewer_llm(), guard=guard, anonymize=anonymizer.anonymize)
-        grader = create_grader(resources.settings, llm=resources.grader_llm(), embedder=resources.embedder())
-        return cls(resources, interviewer, BackgroundGrader(grader), anonymizer)
+        embedder = resources.embedder()
+        grader = BackgroundGrader(create_grader(resources.settings, llm=resources.grader_llm(), embedder=embedder))
+        interviewer = Interviewer(
+            resources.interviewer_llm(),
+            guard=guard,
+            anonymize=anonymizer.anonymize,
+            embedder=embedder,
+            grader=grader,
+            max_follow_ups=resources.settings.interview_max_follow_ups,
+        )
+        return cls(resources, interviewer, grader, anonymizer, lost=list(state.submitted))
 
     def start(self, state: Any) -> Any:
         with self.lock:
             return self.interviewer.start(state)
 
-    def respond(self, state: Any, answer: str) -> Any:
+    def respond(self, state: Any, answer: str) -> tuple[Any, str]:
+        """The next utterance, and the answer as recorded (anonymised by the interviewer)."""
         with self.lock:
-            return self.interviewer.respond(state, answer)
-
-    def redact(self, text: str) -> str:
-        return str(self.anonymizer.anonymize(text)) if text.strip() else text
-
-    def submit_finished(self, state: Any) -> None:
-        """Hand every question that is over (the interview moved past it) to the background grader."""
-        current = state.current.id if state.current is not None and not state.done else None
-        for q in state.questions:
-            if q.id in self.keys or q.id == current or not state.turns_for(q.id):
-                continue
-            self.keys[q.id] = self.grader.submit(q, state.answer_for(q.id))
+            pending = state.pending_turn()
+            utt = self.interviewer.respond(state, answer)
+            recorded = pending.answer if pending is not None and pending.answer is not None else answer
+            return utt, recorded
 
     def grades(self, state: Any, timeout: float | None = None) -> dict[str, Any]:
-        """Grades by question id, waiting up to `timeout` seconds for those still running."""
-        self.submit_finished(state)
-        self.grader.wait(timeout)
-        results = self.grader.results()
-        return {qid: results[k] for qid, k in self.keys.items() if k in results}
+        """Grades by question id, waiting up to `timeout` seconds. Questions handed to a grader that a server
+        restart lost are graded again now."""
+        while self.lost:
+            qid = self.lost.pop()
+            self.grader.submit(state.question(qid), state.answer_for(qid))
+        return dict(self.grader.wait(timeout))
+
+    def close(self) -> None:
+        self.grader.close()
+
+
+def delivery_for_report(turns: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Delivery figures over the spoken answers, with advice lines for the report's improvement areas."""
+    metrics = [t["delivery_metrics"] for t in turns if t.get("delivery_metrics")]
+    if not metrics:
+        return None
+
+    def mean(key: str) -> float | None:
+        xs = [float(m[key]) for m in metrics if isinstance(m.get(key), int | float)]
+        return round(sum(xs) / len(xs), 2) if xs else None
+
+    advice: list[str] = []
+    wpm, fpm, sd = mean("wpm"), mean("fillers_per_min"), mean("pitch_sd_st")
+    if wpm is not None and wpm > 165:
+        advice.append(f"Slow down: {wpm:.0f} words a minute is above the 100-165 target.")
+    elif wpm is not None and wpm < 100:
+        advice.append(f"Pick up the pace a little: {wpm:.0f} words a minute is below the 100-165 target.")
+    if fpm is not None and fpm > 5:
+        advice.append(f"Cut fillers (um, uh, like): {fpm:.1f} a minute, aim for 5 or fewer.")
+    if sd is not None and sd < 2:
+        advice.append("Vary your pitch more: your voice sounded monotone.")
+    if sum(int(m.get("pauses_over_2s") or 0) for m in metrics) >= 2:
+        advice.append("Replace long silences with a short signpost ('Let me structure this in two parts').")
+    return {
+        "answers": len(metrics),
+        "wpm": wpm,
+        "fillers_per_min": fpm,
+        "pitch_sd_st": sd,
+        "pauses_over_2s": sum(int(m.get("pauses_over_2s") or 0) for m in metrics),
+        "advice": advice,
+    }
 
 
 def build_report(state: Any, grades: dict[str, Any], delivery: dict[str, Any] | None) -> dict[str, Any]:
@@ -118,4 +156,4 @@ def build_report(state: Any, grades: dict[str, Any], delivery: dict[str, Any] | 
     from greenroom.interview.report import build_report as build
 
     report = build(state, grades, delivery)
-    return dict(report.model_dump(mode="json"))
+    return dict(report.model_dump(mode="json", by_alias=True))

@@ -155,7 +155,7 @@ class LiveSession:
     async def _load(self) -> None:
         if self.engine is None:
             await self.emit("status", detail="Loading the interviewer…")
-            self.engine = await asyncio.to_thread(eng.Engine.create, self.resources)
+            self.engine = await asyncio.to_thread(eng.Engine.create, self.resources, self.state)
         if self.voice and await asyncio.to_thread(self.resources.try_load, "transcriber") is None:
             self.voice = False
         if self.camera and self._vision is None:
@@ -414,8 +414,7 @@ class LiveSession:
             audio = np.concatenate(self._turn_audio) if self._turn_audio else None
             self._turn_audio = []
             vision, timeline = await asyncio.to_thread(self._end_vision_turn)
-            redacted = await asyncio.to_thread(self.engine.redact, text)
-            utt = await asyncio.to_thread(self.engine.respond, self.state, redacted)
+            utt, redacted = await asyncio.to_thread(self.engine.respond, self.state, text)
             if timing is not None:
                 timing["text"] = time.perf_counter()
             turn = {
@@ -426,7 +425,6 @@ class LiveSession:
                 "source": source,
             }
             self.turns.append(turn)
-            self.engine.submit_finished(self.state)
             self.current = self._utt(utt)
             self.phase = "speaking"
         side = asyncio.create_task(self._turn_metrics(turn, audio, transcript, vision, timeline))
@@ -494,8 +492,7 @@ class LiveSession:
             if qid in grades and qid not in graded:
                 turn["grade"] = grades[qid].model_dump(mode="json")
                 graded.add(qid)
-        delivery = {str(i): t["delivery_metrics"] for i, t in enumerate(self.turns) if "delivery_metrics" in t}
-        report = eng.build_report(self.state, grades, delivery or None)
+        report = eng.build_report(self.state, grades, eng.delivery_for_report(self.turns))
         for i, turn in enumerate(self.turns):
             self.store.add_turn(self.id, i, turn)
         self.store.save_report(self.id, report)

@@ -75,6 +75,11 @@ async def sign_in(request: Request, code: str = "") -> Response:
     return resp
 
 
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return Response(status_code=204)
+
+
 @router.get("/vendor/plotly.min.js")
 async def plotly_bundle() -> Response:
     path = plotly_js()
