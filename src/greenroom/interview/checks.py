@@ -191,7 +191,8 @@ STAR_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(at my (last|previous|current|first|old) (job|company|role|team|employer|workplace)|when i (was|worked|joined)|"
         r"in my (last|previous|current|first) (job|role|team|position|company)|last (year|quarter|month|summer)|"
         r"a few (years|months) ago|we were|our team|the (project|team|company|client|product) (was|had|needed|wanted)|"
-        r"in 20\d\d|at (a|an|the) (startup|company|bank|agency)|i was working)\b",
+        r"in 20\d\d|at (a|an|the) (startup|company|bank|agency)|i was working|i once|once,? (i|we|our)|"
+        r"(my|our|a) (colleague|manager|team ?lead|client|customer|teammate))\b",
         _I,
     ),
     "task": re.compile(
@@ -201,22 +202,27 @@ STAR_PATTERNS: dict[str, re.Pattern[str]] = {
         _I,
     ),
     "action": re.compile(
-        r"\b(i|we) (then )?(decided|proposed|wrote|built|set up|organi[sz]ed|met|talked|spoke|asked|suggested|created|"
-        r"led|started|introduced|implemented|scheduled|reviewed|paired|designed|analy[sz]ed|investigated|called|"
-        r"changed|added|worked|explained|prototyped|measured|ran|gathered|collected|presented|rolled back|fixed|"
-        r"automated|refactored|documented|split|prioriti[sz]ed|negotiated|escalated|wrote up|migrated|benchmarked|"
-        r"listened|agreed|reached out|took|made|drafted|shared)\b",
+        r"\b(i|we) (then |also |quickly |first |finally )?(\w+ed|wrote|built|set up|met|spoke|led|ran|took|made|"
+        r"drew|sent|found|broke|chose|gave|told|got|did|brought|began|kept|sat|put|went|paired|shared|split|"
+        r"rolled back|reached out)\b",
         _I,
     ),
     "result": re.compile(
         r"\b(as a result|in the end|the result|the outcome|resulted in|ended up|eventually|finally|afterwards|"
         r"reduced|increased|improved|cut|saved|shipped|launched|delivered|went from|dropped|halved|doubled|grew|"
-        r"fell|succeeded|hit the|met the (deadline|goal|target)|on time|within|since then)\b",
+        r"fell|succeeded|hit the|met the (deadline|goal|target)|on time|within|since then|now i|worked out|"
+        r"recovered|resolved|solved|fixed|paid off|turned out|went live|was adopted|were adopted)\b",
         _I,
     ),
 }
-_REFLECTION = re.compile(r"\b(i learn(ed|t)|lesson|next time|i now|now i|since then i|taught me|i realised|i realized)\b", _I)
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s*(%|percent|x\b|ms\b|k\b)?")
+_REFLECTION = re.compile(
+    r"\b(i learn(ed|t)|lesson|next time|i now|now i|since then i|taught me|i realised|i realized)\b", _I
+)
+_NUMBER = re.compile(
+    r"(?<![\w.])\d+(?:[.,]\d+)?\s*(%|percent|x\b|ms\b|k\b)?|\b(two|three|four|five|six|seven|eight|nine|ten|"
+    r"twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|half|halved|doubled|tripled)\b",
+    _I,
+)
 _EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|in my (last|previous|current) (project|job|role|team)|"
     r"in production|we used|i used|at my (last|previous|current) (job|company))\b",
@@ -227,7 +233,9 @@ _CONNECTIVE = re.compile(
     r"which means|as a result|on the other hand|the trade-?off|whereas|instead|in short|overall|also)\b",
     _I,
 )
-_FILLER = re.compile(r"\b(um+|uh+|erm|like,|you know|basically|kind of|sort of|i guess|whatever|stuff|things like that)\b", _I)
+_FILLER = re.compile(
+    r"\b(um+|uh+|erm|like,|you know|basically|kind of|sort of|i guess|whatever|stuff|things like that)\b", _I
+)
 _HEDGE = re.compile(r"\b(i think|i guess|maybe|probably|not sure|i don't know|i dont know|no idea|perhaps)\b", _I)
 
 

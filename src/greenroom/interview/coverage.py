@@ -23,6 +23,13 @@ LOW = 0.30
 HIGH = 0.62
 COVERED = 0.50
 OFF_TOPIC = 0.22
+#: Behavioural key points are abstract ("a concrete result"), so stories match them less closely.
+THRESHOLDS = {"behavioral": (0.15, 0.45, 0.35, 0.15)}
+
+
+def thresholds(track: str) -> tuple[float, float, float, float]:
+    """(low, high, covered, off_topic) for a track."""
+    return THRESHOLDS.get(track, (LOW, HIGH, COVERED, OFF_TOPIC))
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,12 @@ class Coverage:
     credits: list[float]
     evidence: list[str]
     relevance: float
+    covered_at: float = COVERED
+    off_topic_below: float = OFF_TOPIC
+
+    @property
+    def off_topic(self) -> bool:
+        return self.relevance < self.off_topic_below
 
     @property
     def score(self) -> float:
@@ -38,14 +51,14 @@ class Coverage:
         return float(np.mean(self.credits)) if self.credits else 0.0
 
     def covered(self, key_points: Sequence[str]) -> list[str]:
-        return [k for k, s in zip(key_points, self.similarities, strict=True) if s >= COVERED]
+        return [k for k, s in zip(key_points, self.similarities, strict=True) if s >= self.covered_at]
 
     def missed(self, key_points: Sequence[str]) -> list[str]:
-        return [k for k, s in zip(key_points, self.similarities, strict=True) if s < COVERED]
+        return [k for k, s in zip(key_points, self.similarities, strict=True) if s < self.covered_at]
 
 
-def credit(similarity: float) -> float:
-    return float(min(1.0, max(0.0, (similarity - LOW) / (HIGH - LOW))))
+def credit(similarity: float, low: float = LOW, high: float = HIGH) -> float:
+    return float(min(1.0, max(0.0, (similarity - low) / (high - low))))
 
 
 class CoverageScorer:
@@ -63,12 +76,13 @@ class CoverageScorer:
                 self._cache[key] = self.embedder.encode([question, *key_points])
             return self._cache[key]
 
-    def score(self, question: str, key_points: Sequence[str], sents: list[str]) -> Coverage:
+    def score(self, question: str, key_points: Sequence[str], sents: list[str], track: str = "technical") -> Coverage:
+        low, high, covered_at, off = thresholds(track)
         refs = self._refs(question, key_points)
         pieces = chunks(sents)
         if not pieces:
             zeros = [0.0] * len(key_points)
-            return Coverage(zeros, zeros, [""] * len(key_points), 0.0)
+            return Coverage(zeros, zeros, [""] * len(key_points), 0.0, covered_at, off)
         vecs = self.embedder.encode(pieces)
         sims = vecs @ refs.T  # (chunks, 1 + key points)
         kp = sims[:, 1:]
@@ -77,9 +91,11 @@ class CoverageScorer:
         relevance = float(sims.max())
         return Coverage(
             similarities=sim_list,
-            credits=[credit(s) for s in sim_list],
+            credits=[credit(s, low, high) for s in sim_list],
             evidence=[pieces[int(best[j])] for j in range(len(sim_list))],
             relevance=relevance,
+            covered_at=covered_at,
+            off_topic_below=off,
         )
 
     def similarity_to(self, texts: Sequence[str], refs: Sequence[str]) -> np.ndarray:

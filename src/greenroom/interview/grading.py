@@ -15,7 +15,7 @@ The LLM can only lower the coverage-based score (by at most 45%), never raise it
 the answer cannot lift a grade. Guards, applied in this order:
 
 - empty answer: 0 / 0; gibberish: at most 1; copied question: at most 1; off-topic (relevance below
-  `coverage.OFF_TOPIC`): technical at most 2, quality at most 3. These skip the LLM call.
+  the track's threshold in `coverage.py`): technical at most 2, quality at most 3. These skip the LLM call.
 - instructions to the grader: sentences that instruct the grader are removed before anything is
   scored, the cleaned answer is graded, and both scores then lose 1 point (floored at 0). The
   injected answer thus scores strictly below the same answer without the injection (or both are 0).
@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 from greenroom.ethics.text import is_probably_english
 from greenroom.interview import advice, checks
 from greenroom.interview.bank import Question
-from greenroom.interview.coverage import OFF_TOPIC, Coverage, CoverageScorer
+from greenroom.interview.coverage import Coverage, CoverageScorer
 from greenroom.interview.rubric import Rubric, judge
 from greenroom.llm.base import ChatModel
 
@@ -204,11 +204,13 @@ class Grader:
                 improvement_areas=["Answer in plain sentences that address the question."],
                 notes=["answer looks like gibberish"],
             )
-        cov = self.coverage.score(q.text, kps, sents)
+        cov = self.coverage.score(q.text, kps, sents, q.track)
         parts = quality_parts(sig, q.track)
         if checks.copies_question(text, q.text):
-            return self._finish(q, sig, cov, parts, base, rubric=None, cap=(1.0, 1.0), note="answer repeats the question")
-        if cov.relevance < OFF_TOPIC:
+            return self._finish(
+                q, sig, cov, parts, base, rubric=None, cap=(1.0, 1.0), note="answer repeats the question"
+            )
+        if cov.off_topic:
             return self._finish(q, sig, cov, parts, base, rubric=None, cap=(2.0, 3.0), note="off-topic")
         rubric = None
         if self.use_rubric and self.llm is not None:
@@ -248,7 +250,10 @@ class Grader:
         else:
             content = cov.score
             quality = (
-                0.30 * parts["length"] + 0.25 * parts["structure"] + 0.25 * parts["specificity"] + 0.20 * parts["clarity"]
+                0.30 * parts["length"]
+                + 0.25 * parts["structure"]
+                + 0.25 * parts["specificity"]
+                + 0.20 * parts["clarity"]
             )
         technical, rq = 10 * content * mult, 10 * quality
         if cap is not None:
@@ -316,4 +321,6 @@ def create_grader(settings: Settings, llm: ChatModel | None = None, embedder: An
 
     emb = embedder or get_embedder()
     model = llm or create_chat_model(settings)
-    return Grader(model, emb, feedback_guard=FeedbackGuard(emb, max_chars=settings.ethics_max_text_chars), settings=settings)
+    return Grader(
+        model, emb, feedback_guard=FeedbackGuard(emb, max_chars=settings.ethics_max_text_chars), settings=settings
+    )
