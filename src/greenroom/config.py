@@ -257,10 +257,14 @@ class Settings(BaseSettings):
         default=2, ge=0, le=2, description="Follow-up questions per main question (chosen by what the answer missed)."
     )
     interview_max_answer_chars: int = Field(
-        default=4000, ge=200, description="Longest answer graded (characters); longer answers are truncated with a note."
+        default=4000,
+        ge=200,
+        description="Longest answer graded (characters); longer answers are truncated with a note.",
     )
     interview_llm_answer_chars: int = Field(
-        default=1200, ge=200, description="How much of the answer the LLM rubric reads (keeps the grading prompt short)."
+        default=1200,
+        ge=200,
+        description="How much of the answer the LLM rubric reads (keeps the grading prompt short).",
     )
     interview_rubric: bool = Field(
         default=True, description="Use the short LLM rubric in grading; off: embeddings and checks only (faster)."

@@ -12,6 +12,7 @@ import typer
 
 from greenroom.cli import analyze, common, llm_commands, speech_commands
 from greenroom.cli import ethics as ethics_commands
+from greenroom.cli import interview as interview_commands
 from greenroom.cli import privacy as privacy_commands
 from greenroom.cli import server as server_commands
 from greenroom.cli import vision as vision_commands
@@ -33,6 +34,7 @@ analyze.register(app)
 privacy_commands.register(app)
 ethics_commands.register(app)
 server_commands.register(app)
+interview_commands.register(app)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""Commands about the installation itself: `config show`, `doctor`, `start` (the main job: the web app) and
-`practice` (the terminal demo)."""
+"""Commands about the installation itself: `config show`, `doctor`, and `start` (the main job: the web app;
+the terminal interview is `greenroom practice`)."""
 
 from __future__ import annotations
 
@@ -66,14 +66,8 @@ def register(app: typer.Typer) -> None:
         host: str | None = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1)."),
         port: int | None = typer.Option(None, "--port", help="Port (default 8000)."),
     ) -> None:
-        """The main job: start the web app (same as `greenroom serve`) and print the link to open."""
+        """The main job: start the web app (same as `greenroom serve`) and print the link to open.
+        The terminal interview is `greenroom practice`."""
         from greenroom.cli.server import serve
 
         serve(host, port)
-
-    @app.command()
-    def practice() -> None:
-        """Practise in the terminal: the interviewer asks a question (no browser needed)."""
-        from greenroom.cli.llm_commands import demo
-
-        demo(role="backend engineer", preset=None)

@@ -107,9 +107,13 @@ def tailor_questions(
 
         fallback = fallbacks[i] if i < len(fallbacks) else None
         fb_text = fallback.text if fallback else ""
+
+        def fallback_text(fb_text: str = fb_text) -> str:
+            return fb_text
+
         try:
             if guard is not None:
-                res = guarded_generate(generate, guard, lambda: fb_text, max_tries=max_tries)
+                res = guarded_generate(generate, guard, fallback_text, max_tries=max_tries)
                 text, from_fallback = res.text, res.degraded
             else:
                 text, from_fallback = generate(0, None), False

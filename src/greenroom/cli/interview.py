@@ -1,0 +1,309 @@
+"""Interview commands: `practice` (a terminal mock interview), `grade` (one answer, as JSON) and `questions list`.
+
+`practice` asks typed answers (finish an answer with an empty line; `/skip` skips a question, `/quit`
+ends early), grades each finished question in the background while the next one is asked, and prints
+the report (Markdown, optionally written as Markdown and JSON files) at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from greenroom.config import Settings, get_settings
+from greenroom.errors import InputError
+
+questions_app = typer.Typer(help="Browse the question bank.", no_args_is_help=True)
+REPORT_WAIT_S = 300.0
+
+
+def _read_file(path: Path | None, what: str) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot read the {what} file {path}: {exc.strerror or exc}.") from None
+
+
+def read_answer(stream: TextIO) -> str | None:
+    """Lines up to an empty line (or a one-line command); None at end of input with nothing typed."""
+    lines: list[str] = []
+    while True:
+        line = stream.readline()
+        if not line:
+            return "\n".join(lines) if lines else None
+        line = line.rstrip("\n")
+        if not line.strip():
+            if lines:
+                return "\n".join(lines)
+            continue
+        if not lines and line.strip().lower() in ("/skip", "/quit"):
+            return line.strip().lower()
+        lines.append(line)
+
+
+def _privacy_anonymizer() -> Any:
+    from greenroom.privacy.pii import Anonymizer
+
+    return Anonymizer().anonymize
+
+
+def run_practice(
+    settings: Settings,
+    *,
+    track: str,
+    role: str | None,
+    n: int,
+    difficulty: str | None,
+    seed: int | None,
+    job_description: str | None = None,
+    resume: str | None = None,
+    state_file: Path | None = None,
+    follow_ups: int | None = None,
+    report_md: Path | None = None,
+    report_json: Path | None = None,
+    save: bool = True,
+    stream: TextIO | None = None,
+    console: Console | None = None,
+) -> Any:
+    """The terminal interview; returns the `Report`."""
+    from greenroom.embeddings import get_embedder
+    from greenroom.ethics.guard import QuestionGuard
+    from greenroom.interview.background import BackgroundGrader
+    from greenroom.interview.bank import QuestionBank, normalize_role, normalize_track
+    from greenroom.interview.grading import create_grader
+    from greenroom.interview.interviewer import Interviewer
+    from greenroom.interview.plan import fallback_questions, new_interview
+    from greenroom.interview.report import build_report
+    from greenroom.interview.state import InterviewState
+    from greenroom.llm.factory import create_chat_model
+
+    out = console or Console()
+    stream = stream or sys.stdin
+    track = normalize_track(track)
+    role = normalize_role(role) if role else None
+    bank = QuestionBank.load(settings)
+    with out.status("Loading the interviewer (language model, embeddings, guards)..."):
+        embedder = get_embedder()
+        llm = create_chat_model(settings)
+        guard = QuestionGuard.from_settings(settings, embedder)
+        anonymize = _privacy_anonymizer()
+        grader = create_grader(settings, llm, embedder)
+    background = BackgroundGrader(grader)
+    interviewer = Interviewer(
+        llm,
+        guard=guard,
+        anonymize=anonymize,
+        embedder=embedder,
+        grader=background,
+        max_follow_ups=settings.interview_max_follow_ups if follow_ups is None else follow_ups,
+    )
+    if state_file is not None and state_file.exists():
+        state = InterviewState.model_validate_json(state_file.read_text(encoding="utf-8"))
+        for qid in state.submitted:  # grades are not part of the state: grade finished questions again
+            background.submit(state.question(qid), state.answer_for(qid))
+        out.print(f"[dim]Resuming interview {state.id} from {state_file}.[/]")
+    else:
+        state = new_interview(bank, track, role, difficulty, n=n, seed=seed)
+        if job_description or resume:
+            with out.status("Writing a question tailored to the job..."):
+                extra = interviewer.tailor(
+                    job_description,
+                    resume,
+                    track=track,
+                    role=role or "general",
+                    fallbacks=fallback_questions(bank, state.questions, track, role),
+                )
+            state.questions += [q for q in extra if q.id not in {p.id for p in state.questions}]
+            for note in getattr(interviewer, "tailor_notes", []):
+                state.note(note)
+
+    def save_state() -> None:
+        if state_file is not None:
+            state_file.write_text(state.model_dump_json(), encoding="utf-8")
+
+    out.print("[dim]Type your answer and finish it with an empty line. /skip skips a question, /quit ends.[/]\n")
+    utterance = interviewer.start(state)
+    save_state()
+    while True:
+        label = {"question": "Interviewer", "follow_up": "Interviewer (follow-up)", "closing": "Interviewer"}
+        out.print(f"[bold cyan]{label[utterance.kind]}:[/] {utterance.text}")
+        if utterance.degraded:
+            out.print(f"[yellow]note: {utterance.degraded}[/]")
+        if utterance.done:
+            break
+        answer = read_answer(stream)
+        if answer is None or answer == "/quit":
+            if state.pending_turn() is not None and state.answer_for(state.pending_turn().question_id):  # type: ignore[union-attr]
+                interviewer.finish_question(state)
+            state.note("the interview was ended early")
+            state.phase = "done"
+            save_state()
+            break
+        if answer == "/skip":
+            answer = ""
+        with out.status("..."):
+            utterance = interviewer.respond(state, answer)
+        save_state()
+    last_answer = time.perf_counter()
+    with out.status("Grading your answers..."):
+        grades = background.wait(timeout=REPORT_WAIT_S)
+    report = build_report(state, grades, bank=bank)
+    wait_s = time.perf_counter() - last_answer
+    background.close()
+    out.print()
+    out.print(Markdown(report.to_markdown()))
+    out.print(f"[dim]Report ready {wait_s:.1f} s after the last answer.[/]")
+    if report_md is not None:
+        report_md.write_text(report.to_markdown(), encoding="utf-8")
+    if report_json is not None:
+        report_json.write_text(report.to_json() + "\n", encoding="utf-8")
+    if save:
+        _save_session(settings, state, report, out)
+    return report
+
+
+def _save_session(settings: Settings, state: Any, report: Any, out: Console) -> None:
+    """Store the finished session encrypted (privacy package), subject to the retention period."""
+    from greenroom.storage.repository import open_store
+
+    store = open_store(settings)
+    try:
+        meta = {"kind": "practice", "track": state.track, "role": state.role, "interview_id": state.id}
+        turns = [t.model_dump() for t in state.turns]
+        sid = store.save_session(meta, turns, json.loads(report.to_json()))
+    finally:
+        store.close()
+    out.print(f"[dim]Saved (encrypted) as session {sid}; `greenroom sessions delete {sid}` removes it.[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(questions_app, name="questions")
+
+    @app.command()
+    def practice(
+        track: str = typer.Option("technical", help="technical, behavioral (behavioural) or system-design."),
+        role: str = typer.Option(None, help="backend, frontend, data-ml, devops-sre or general."),
+        questions: int = typer.Option(None, "--questions", "-n", min=1, max=30, help="How many bank questions."),
+        difficulty: str = typer.Option(None, help="easy, medium or hard (default: a mix, easiest first)."),
+        job_description: Path = typer.Option(None, help="A job description file: adds a tailored question."),
+        resume: Path = typer.Option(None, help="A résumé file: adds a tailored question."),
+        seed: int = typer.Option(None, help="Seed for a reproducible choice of questions."),
+        state: Path = typer.Option(None, help="Keep the interview state in this file and resume from it (plaintext)."),
+        follow_ups: int = typer.Option(None, min=0, max=2, help="Follow-ups per question (default: setting, 2)."),
+        report: Path = typer.Option(None, help="Also write the report as Markdown to this file."),
+        report_json: Path = typer.Option(None, help="Also write the report as JSON to this file."),
+        save: bool = typer.Option(True, "--save/--no-save", help="Store the session, encrypted, in the data dir."),
+    ) -> None:
+        """A mock interview in the terminal: typed answers, follow-ups, and a graded report at the end."""
+        s = get_settings()
+        run_practice(
+            s,
+            track=track,
+            role=role,
+            n=questions or s.interview_questions,
+            difficulty=difficulty,
+            seed=seed,
+            job_description=_read_file(job_description, "job description"),
+            resume=_read_file(resume, "résumé"),
+            state_file=state,
+            follow_ups=follow_ups,
+            report_md=report,
+            report_json=report_json,
+            save=save,
+        )
+
+    @app.command()
+    def grade(
+        question: str = typer.Option(..., "--question", "-q", help="The interview question."),
+        answer: str = typer.Option(None, "--answer", "-a", help="The answer text (or --answer-file, or stdin)."),
+        answer_file: Path = typer.Option(None, help="Read the answer from this file."),
+        track: str = typer.Option(None, help="The question's track (default: the bank's, else technical)."),
+        key_point: list[str] = typer.Option(None, "--key-point", "-k", help="A key point a strong answer covers."),
+        as_json: bool = typer.Option(False, "--json", help="Print the grade as JSON."),
+        rubric: bool = typer.Option(True, "--rubric/--no-rubric", help="Use the LLM rubric (default: on)."),
+        anonymize: bool = typer.Option(True, "--anonymize/--no-anonymize", help="Remove personal data first."),
+    ) -> None:
+        """Grade one answer: technical score, response quality, covered/missed key points and advice."""
+        from greenroom.embeddings import get_embedder
+        from greenroom.interview.bank import Question, QuestionBank, normalize_track
+        from greenroom.interview.grading import create_grader
+        from greenroom.interview.tailor import write_key_points
+        from greenroom.llm.factory import create_chat_model
+
+        s = get_settings()
+        if answer is not None and answer_file is not None:
+            raise InputError("Give the answer once: --answer or --answer-file.")
+        text = answer if answer is not None else _read_file(answer_file, "answer")
+        if text is None:
+            if sys.stdin.isatty():
+                raise InputError("No answer given: use --answer, --answer-file or pipe it on stdin.")
+            text = sys.stdin.read()
+        if not question.strip():
+            raise InputError("The question is empty.")
+        t = normalize_track(track) if track else None
+        llm = create_chat_model(s)
+        emb = get_embedder()
+        found = QuestionBank.load(s).find(question) if not key_point else None
+        notes: list[str] = []
+        if key_point:
+            q = Question(id="cli", track=t or "technical", text=question, key_points=key_point, source="user")
+        elif found is not None:
+            q = found if t is None or t == found.track else found.model_copy(update={"track": t})
+        else:
+            points = write_key_points(llm, question, t or "technical")
+            q = Question(id="cli", track=t or "technical", text=question, key_points=points, source="generated")
+            notes.append("key points written by the model (the question is not in the bank)")
+        if anonymize and text.strip():
+            text = _privacy_anonymizer()(text)
+        grader = create_grader(s, llm, emb)
+        grader.use_rubric = rubric
+        result = grader.grade(q, text)
+        result = result.model_copy(update={"notes": [*result.notes, *notes]})
+        if as_json:
+            typer.echo(result.model_dump_json(indent=2))
+            return
+        out = Console()
+        out.print(
+            f"[bold]Technical score:[/] {result.technical_score}/10   [bold]Response quality:[/] {result.response_quality}/10"
+        )
+        for title, items in (
+            ("Covered", result.covered_points),
+            ("Missed", result.missed_points),
+            ("Strengths", result.strengths),
+            ("To improve", result.improvement_areas),
+            ("Notes", result.notes),
+        ):
+            if items:
+                out.print(f"[bold]{title}:[/]")
+                for item in items:
+                    out.print(f"  - {item}")
+
+    @questions_app.command("list")
+    def questions_list(
+        track: str = typer.Option(None, help="Only this track."),
+        role: str = typer.Option(None, help="Only questions for this role."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ) -> None:
+        """List the question bank (packaged questions and your packs in <data_dir>/questions/)."""
+        from greenroom.interview.bank import QuestionBank
+
+        items = QuestionBank.load(get_settings()).all(track, role)
+        if as_json:
+            typer.echo(json.dumps([q.model_dump() for q in items], indent=2))
+            return
+        table = Table(title=f"{len(items)} questions")
+        for col in ("id", "track", "difficulty", "roles", "question"):
+            table.add_column(col, overflow="fold")
+        for q in items:
+            table.add_row(q.id, q.track, q.difficulty, ", ".join(q.roles), q.text)
+        Console().print(table)
