@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,13 @@ def _setup(page: Any, url: str, *, voice: bool, camera: bool) -> None:
     page.click("#begin")
 
 
-def _events(page: Any, kind: str) -> int:
-    return int(page.evaluate(f"window.__gr.events.filter(e => e === '{kind}').length"))
+def wait_js(page: Any, expr: str, timeout_s: float = 300) -> None:
+    """Poll a JS expression from Python (the page's CSP forbids the eval that `wait_for_function` uses)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expr):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expr}")
+        time.sleep(0.25)
 
 
 def _report_checks(page: Any, n_questions: int) -> str:
@@ -123,15 +129,15 @@ def test_typed_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
     with live_server(settings) as srv:
         page, errors = _page(browser)
         _setup(page, srv.sign_in_url(), voice=False, camera=False)
-        page.wait_for_function("document.getElementById('question').textContent.length > 10", timeout=300_000)
+        wait_js(page, "document.getElementById('question').textContent.length > 10")
         answered = 0
         while "/report" not in page.url and answered < 6:
-            page.wait_for_function(
-                f"window.__gr.events.filter(e => e === 'listening').length > {answered} "
+            wait_js(
+                page,
+                f"!window.__gr || window.__gr.events.filter(e => e === 'listening').length > {answered} "
                 "|| window.__gr.events.includes('finished')",
-                timeout=300_000,
             )
-            if _events(page, "finished"):
+            if page.evaluate("!window.__gr || window.__gr.events.includes('finished')"):
                 break
             page.fill("#typed", TYPED[min(answered, 1)])
             page.click("#send")

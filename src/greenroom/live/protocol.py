@@ -86,9 +86,9 @@ def parse_client_message(raw: str) -> Any:
         raise InputError(f"Bad {data.get('type')!r} message: {where}: {first.get('msg')}.") from exc
 
 
-def event(kind: str, **fields: Any) -> dict[str, Any]:
+def event(event_type: str, /, **fields: Any) -> dict[str, Any]:
     """A server -> browser event."""
-    return {"type": kind, **fields}
+    return {"type": event_type, **fields}
 
 
 def error_event(code: str, detail: str, *, fatal: bool = False) -> dict[str, Any]:

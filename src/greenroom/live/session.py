@@ -417,8 +417,12 @@ class LiveSession:
             utt, redacted = await asyncio.to_thread(self.engine.respond, self.state, text)
             if timing is not None:
                 timing["text"] = time.perf_counter()
+            bank_text = None
+            if asked["kind"] == "question" and asked["question_id"]:
+                bank_text = self.state.question(asked["question_id"]).text
             turn = {
-                "question": asked["text"],
+                "question": bank_text or asked["text"],
+                "asked": asked["text"],
                 "question_id": asked["question_id"],
                 "kind": asked["kind"],
                 "answer": redacted,

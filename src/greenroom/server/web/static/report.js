@@ -47,26 +47,36 @@
     p.append((text || "").slice(last));
     return p;
   };
-  turns.forEach((t, i) => {
-    const g = t.grade || {};
-    const d = t.delivery_metrics;
-    const v = (t.vision_metrics || {}).face;
-    const card = GR.el("article", { class: "card", "aria-labelledby": `t${i}` },
-      GR.el("h3", { id: `t${i}`, text: `${i + 1}. ${t.question}` }),
+  const groups = [];
+  for (const t of turns) {
+    const last = groups[groups.length - 1];
+    if (last && t.question_id && last.id === t.question_id) last.turns.push(t);
+    else groups.push({ id: t.question_id, turns: [t] });
+  }
+  groups.forEach((grp, i) => {
+    const g = (grp.turns.find((t) => t.grade) || {}).grade || {};
+    const card = GR.el("article", { class: "card", "aria-labelledby": `q${i}` },
+      GR.el("h3", { id: `q${i}`, text: `${i + 1}. ${grp.turns[0].question}` }),
       GR.el("p", {}, GR.el("span", { class: "pill", text: `Technical ${GR.fmt(g.technical_score)}` }),
         GR.el("span", { class: "pill", text: `Quality ${GR.fmt(g.response_quality)}` }),
-        GR.el("span", { class: "pill", text: t.source === "voice" ? "spoken" : "typed" })),
-      GR.el("h4", { text: "Your answer (names and contacts redacted; fillers highlighted)" }), highlight(t.answer),
-      GR.el("div", { class: "grid2" },
+        GR.el("span", { class: "pill", text: grp.turns[0].source === "voice" ? "spoken" : "typed" })));
+    grp.turns.forEach((t, k) => {
+      if (k > 0) card.append(GR.el("h4", { text: `Follow-up: ${t.question}` }));
+      card.append(GR.el("h4", { class: "sr-only", text: "Your answer" }),
+        GR.el("p", { class: "muted", text: "Your answer (names and contacts redacted; fillers highlighted):" }), highlight(t.answer));
+      const d = t.delivery_metrics;
+      const v = (t.vision_metrics || {}).face;
+      if (d) card.append(GR.el("p", { class: "delivery" }, `Pace ${GR.fmt(d.wpm, 0)} wpm · ${d.pause_count} pauses (longest ${GR.fmt(d.pause_longest_s)} s) · ${d.filler_count} fillers (${GR.fmt(d.fillers_per_min)}/min) · pitch variation ${GR.fmt(d.pitch_sd_st)} st`));
+      else if (t.delivery_note) card.append(GR.el("p", { class: "muted", text: `Delivery: ${t.delivery_note}` }));
+      if (v) card.append(GR.el("p", { class: "vision" }, `Eye contact ${v.eye_contact_ratio === null ? "–" : Math.round(v.eye_contact_ratio * 100) + "%"} · face in view ${Math.round(v.presence_ratio * 100)}%`));
+    });
+    card.append(GR.el("div", { class: "grid2" },
         GR.el("div", {}, GR.el("h4", { text: "Key points covered" }), list(g.covered_points)),
         GR.el("div", {}, GR.el("h4", { text: "Key points missed" }), list(g.missed_points)),
         GR.el("div", {}, GR.el("h4", { text: "Strengths" }), list(g.strengths)),
         GR.el("div", {}, GR.el("h4", { text: "To improve" }), list(g.improvement_areas))),
       GR.el("h4", { text: "A better answer would…" }),
       Array.isArray(g.better_answer_outline) ? list(g.better_answer_outline) : GR.el("p", { text: g.better_answer_outline || "–" }));
-    if (d) card.append(GR.el("p", { class: "delivery" }, `Pace ${GR.fmt(d.wpm, 0)} wpm · ${d.pause_count} pauses (longest ${GR.fmt(d.pause_longest_s)} s) · ${d.filler_count} fillers (${GR.fmt(d.fillers_per_min)}/min) · pitch variation ${GR.fmt(d.pitch_sd_st)} st`));
-    else if (t.delivery_note) card.append(GR.el("p", { class: "muted", text: `Delivery: ${t.delivery_note}` }));
-    if (v) card.append(GR.el("p", { class: "vision" }, `Eye contact ${v.eye_contact_ratio === null ? "–" : Math.round(v.eye_contact_ratio * 100) + "%"} · face in view ${Math.round(v.presence_ratio * 100)}%`));
     $("questions").append(card);
   });
 

@@ -86,7 +86,7 @@
   }
 
   function playChunk(buf) {
-    const pcm = new Int16Array(buf, 1);
+    const pcm = new Int16Array(buf.slice(1)); // the tag byte would misalign the samples
     if (!pcm.length) return;
     const ab = state.playCtx.createBuffer(1, pcm.length, state.audioRate);
     const ch = ab.getChannelData(0);
