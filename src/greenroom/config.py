@@ -247,6 +247,12 @@ class Settings(BaseSettings):
         default=512, ge=16, description="Largest WebSocket message (audio chunk or camera frame), in KiB."
     )
     server_max_questions: int = Field(default=10, ge=1, le=50, description="Most questions one interview may have.")
+    server_vision_fps: float = Field(
+        default=3.0,
+        gt=0,
+        le=15,
+        description="Camera frames analysed per second during an answer (the page sends about 5; the rest are skipped).",
+    )
     server_preload_models: bool = Field(
         default=True, description="Load the LLM, ASR, TTS and vision models in the background at server start."
     )

@@ -114,6 +114,12 @@ class Resources:
             StreamingVad()
         except Exception as exc:
             self.errors["vad"] = str(exc)
+        try:  # the PII detector (spaCy) redacts every answer: load it before the first one
+            from greenroom.privacy.pii import get_detector
+
+            get_detector().detect("Warm-up sentence from Alice.")
+        except Exception as exc:
+            self.errors["pii"] = str(exc)
 
     def start_preload(self) -> threading.Thread:
         thread = threading.Thread(target=self.preload, name="greenroom-preload", daemon=True)

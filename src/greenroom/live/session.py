@@ -32,7 +32,7 @@ log = logging.getLogger("greenroom.live")
 SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendBytes = Callable[[bytes], Awaitable[None]]
 #: Silence needed at the start of a listening window before speech counts (drops speech already under way).
-LEAD_SILENCE_S = 0.3
+LEAD_SILENCE_S = 0.8
 
 
 class LiveSession:
@@ -57,16 +57,19 @@ class LiveSession:
         self.current: dict[str, Any] | None = meta.get("current")  # the utterance being asked
         self._send_json: SendJson | None = None
         self._send_bytes: SendBytes | None = None
-        self._audio_q: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=200)
+        self._audio_q: asyncio.Queue[tuple[bytes, float] | None] = asyncio.Queue(maxsize=6000)
         self._audio_task: asyncio.Task[None] | None = None
         self._listener: Any = None
         self._lead_vad: Any = None
         self._lead_silence = 0.0
         self._turn_audio: list[np.ndarray] = []
-        self._arrivals: list[tuple[float, float]] = []  # (audio seconds fed, wall time)
+        self._arrivals: list[tuple[float, float]] = []  # (audio seconds received, wall time)
+        self._fed_s = 0.0
+        self._listen_offset = 0.0  # audio seconds received before the listener started
         self._vision: Any = None
         self._vision_busy = False
         self._vlock = threading.Lock()
+        self._last_frame_t = -1.0
         self._vision_t0 = time.monotonic()
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -255,6 +258,8 @@ class LiveSession:
         self.phase = "listening"
         self._turn_audio = []
         self._arrivals = []
+        self._fed_s = 0.0
+        self._listen_offset = 0.0
         if self.voice:
             from greenroom.speech.listener import Listener
             from greenroom.speech.vad import StreamingVad
@@ -278,35 +283,50 @@ class LiveSession:
         if len(payload) % 2:
             raise InputError("An audio frame must hold whole 16-bit samples.")
         try:
-            self._audio_q.put_nowait(payload)
+            self._audio_q.put_nowait((payload, time.perf_counter()))
         except asyncio.QueueFull as exc:
-            raise InputError("Audio is arriving faster than it can be processed; frames dropped.") from exc
+            raise InputError("Audio is arriving much faster than it can be processed; frames dropped.") from exc
 
     async def _audio_loop(self) -> None:
+        """Feed the listener; audio that queued up while it was transcribing is fed in one piece."""
         from greenroom.speech.audio import pcm16_to_float
         from greenroom.speech.base import SAMPLE_RATE
         from greenroom.speech.vad import WINDOW_S
 
         while True:
-            payload = await self._audio_q.get()
-            if payload is None:
+            item = await self._audio_q.get()
+            if item is None:
                 return
+            batch = [item]
+            while not self._audio_q.empty():
+                nxt = self._audio_q.get_nowait()
+                if nxt is None:
+                    return
+                batch.append(nxt)
             if self.phase != "listening" or self._listener is None:
                 continue
-            audio = pcm16_to_float(payload)
-            now = time.perf_counter()
+            listener = self._listener
+            for payload, arrived in batch:  # arrival times map audio time to wall time (latency figures)
+                self._fed_s += len(payload) / 2 / SAMPLE_RATE
+                self._arrivals.append((self._fed_s, arrived))
+            audio = pcm16_to_float(b"".join(p for p, _ in batch))
+            now = batch[-1][1]
             if self._lead_vad is not None:  # wait for a first silence: speech already under way is not an answer
                 probs = await asyncio.to_thread(self._lead_vad.feed, audio)
-                for p in probs:
-                    self._lead_silence = self._lead_silence + WINDOW_S if p < 0.35 else 0.0
-                if self._lead_silence < LEAD_SILENCE_S:
+                keep_from = None
+                for k, pr in enumerate(probs):
+                    self._lead_silence = self._lead_silence + WINDOW_S if pr < 0.35 else 0.0
+                    if self._lead_silence >= LEAD_SILENCE_S:
+                        keep_from = (k + 1) * 512
+                        break
+                if keep_from is None:
                     continue
                 self._lead_vad = None
-                continue
-            listener = self._listener
+                self._listen_offset = self._fed_s - (len(audio) - keep_from) / SAMPLE_RATE
+                audio = audio[keep_from:]
+                if not len(audio):
+                    continue
             self._turn_audio.append(audio)
-            fed = sum(len(a) for a in self._turn_audio) / SAMPLE_RATE
-            self._arrivals.append((fed, now))
             try:
                 events = await asyncio.to_thread(listener.feed, audio)
             except GreenroomError as exc:
@@ -322,8 +342,8 @@ class LiveSession:
                     listener.reset()
                 elif ev.kind == "turn_end" and self._listener is listener:
                     self._listener = None
-                    timing = {"speech_end": self._wall_at(self._last_speech_s(listener, ev.time)), "turn_end": now}
-                    timing["asr_done"] = time.perf_counter()
+                    speech_end = self._wall_at(self._listen_offset + self._last_speech_s(listener, ev.time))
+                    timing = {"speech_end": speech_end, "turn_end": now, "asr_done": time.perf_counter()}
                     self.spawn(self._answer(ev.text, "voice", ev.transcript, timing, ev.reason))
 
     def _last_speech_s(self, listener: Any, turn_end_s: float) -> float:
@@ -365,11 +385,15 @@ class LiveSession:
         """One JPEG camera frame: analysed at once and dropped; a frame arriving while one is analysed is skipped."""
         if payload[:3] != b"\xff\xd8\xff":
             raise InputError("A camera frame must be a JPEG image.")
-        if self._vision is None or self._vision_busy or self.phase in ("finishing", "done"):
+        if self._vision is None or self._vision_busy or self.phase != "listening":
             return
+        now = self._vision_time()
+        if now - self._last_frame_t < 1.0 / self.settings.server_vision_fps:
+            return
+        self._last_frame_t = now
         self._vision_busy = True
         try:
-            fb = await asyncio.to_thread(self._push_frame, payload, self._vision_time())
+            fb = await asyncio.to_thread(self._push_frame, payload, now)
         finally:
             self._vision_busy = False
         if fb is not None and fb.analysed and (self._vision.frames_analysed % 5 == 1 if self._vision else False):
@@ -450,6 +474,8 @@ class LiveSession:
                 turn["delivery_note"] = exc.message
         if vision is not None:
             turn["vision_metrics"] = vision.model_dump(mode="json")
+            # privacy.minimize drops any key named "frames" (raw media), even this count: keep it under another name
+            turn["vision_metrics"]["frames_analysed"] = vision.frames
             if timeline is not None:
                 turn["vision_metrics"]["timeline"] = _slice_timeline(timeline, vision.start_s, vision.end_s)
         await self._save()
