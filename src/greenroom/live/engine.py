@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from greenroom.config import Settings
 from greenroom.errors import InputError
-from greenroom.live.resources import Resources
+from greenroom.live.base import Models
 
 Difficulty = Literal["easy", "medium", "hard"]
 
@@ -67,7 +67,7 @@ class Engine:
     """One interview's interviewer, with its background grader (the interviewer hands each finished
     question to it, so grading runs while the next question is asked)."""
 
-    resources: Resources
+    resources: Models
     interviewer: Any
     grader: Any
     anonymizer: Any
@@ -75,20 +75,19 @@ class Engine:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, resources: Resources, state: Any) -> Engine:
+    def create(cls, resources: Models, state: Any) -> Engine:
         from greenroom.interview.background import BackgroundGrader
         from greenroom.interview.grading import create_grader
         from greenroom.interview.interviewer import Interviewer
-        from greenroom.privacy.pii import Anonymizer
 
-        anonymizer = Anonymizer()
+        anonymizer = resources.new_anonymizer()
         guard = resources.try_load("question_guard")
         embedder = resources.embedder()
         grader = BackgroundGrader(create_grader(resources.settings, llm=resources.grader_llm(), embedder=embedder))
         interviewer = Interviewer(
             resources.interviewer_llm(),
             guard=guard,
-            anonymize=anonymizer.anonymize,
+            anonymize=anonymizer,
             embedder=embedder,
             grader=grader,
             max_follow_ups=resources.settings.interview_max_follow_ups,

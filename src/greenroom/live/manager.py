@@ -9,12 +9,12 @@ from typing import Any
 from greenroom.config import Settings
 from greenroom.errors import InputError, NotFoundError
 from greenroom.live import engine as eng
-from greenroom.live.resources import Resources
+from greenroom.live.base import Models
 from greenroom.live.session import LiveSession
 
 
 class SessionManager:
-    def __init__(self, settings: Settings, resources: Resources, store: Any) -> None:
+    def __init__(self, settings: Settings, resources: Models, store: Any) -> None:
         self.settings = settings
         self.resources = resources
         self.store = store

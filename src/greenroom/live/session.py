@@ -24,8 +24,8 @@ import numpy as np
 from greenroom.config import Settings
 from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
+from greenroom.live.base import Models
 from greenroom.live.protocol import AUDIO_TAG, error_event, event
-from greenroom.live.resources import Resources
 
 log = logging.getLogger("greenroom.live")
 
@@ -39,7 +39,7 @@ class LiveSession:
     """State and behaviour of one interview, across reconnections."""
 
     def __init__(
-        self, interview_id: str, settings: Settings, resources: Resources, store: Any, meta: dict[str, Any]
+        self, interview_id: str, settings: Settings, resources: Models, store: Any, meta: dict[str, Any]
     ) -> None:
         self.id = interview_id
         self.settings = settings
@@ -545,6 +545,8 @@ class LiveSession:
 
     async def close(self) -> None:
         await self._audio_q.put(None)
+        if self.engine is not None:
+            self.engine.close()
         if self._vision is not None:
             await asyncio.to_thread(self._vision.close)
             self._vision = None

@@ -45,8 +45,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from greenroom.live.manager import SessionManager
-        from greenroom.live.resources import Resources
         from greenroom.privacy.retention import PeriodicPurge
+        from greenroom.server.resources import Resources
 
         own_store = store is None
         if own_store:

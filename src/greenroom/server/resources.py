@@ -1,4 +1,4 @@
-"""The models every live session shares, each loaded once per server process, plus what runs degraded.
+"""The models every live session shares (the `live.base.Models` the sessions use), each loaded once per server process, plus what runs degraded.
 
 The LLM, Whisper, the interviewer's voice and the embedder load lazily (or in a background thread at
 server start with `preload`). Loading never happens on the event loop: callers use `asyncio.to_thread`.
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from greenroom.config import Settings
 from greenroom.errors import GreenroomError
-from greenroom.live.llmlock import LockedChatModel, PriorityLock
+from greenroom.server.llmlock import LockedChatModel, PriorityLock
 
 log = logging.getLogger("greenroom.live")
 
@@ -89,6 +90,12 @@ class Resources:
 
                 self._guard = GUARDS.get("question")(self.embedder())
             return self._guard
+
+    def new_anonymizer(self) -> Callable[[str], str]:
+        """A fresh anonymiser per interview (placeholders stay consistent within it)."""
+        from greenroom.privacy.pii import Anonymizer
+
+        return Anonymizer().anonymize
 
     # --- status -------------------------------------------------------------------------------------
     def try_load(self, name: str) -> Any | None:
