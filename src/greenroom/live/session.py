@@ -455,6 +455,7 @@ class LiveSession:
             self.turns.append(turn)
             self.current = self._utt(utt)
             self.phase = "speaking"
+            await self._save()  # the answer is safe before the next question is spoken
         side = asyncio.create_task(self._turn_metrics(turn, audio, transcript, vision, timeline))
         self._tasks.add(side)
         side.add_done_callback(self._tasks.discard)
