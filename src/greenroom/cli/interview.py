@@ -302,7 +302,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps([q.model_dump() for q in items], indent=2))
             return
         table = Table(title=f"{len(items)} questions")
-        for col in ("id", "track", "difficulty", "roles", "question"):
+        table.add_column("id", no_wrap=True)
+        for col in ("track", "difficulty", "roles", "question"):
             table.add_column(col, overflow="fold")
         for q in items:
             table.add_row(q.id, q.track, q.difficulty, ", ".join(q.roles), q.text)

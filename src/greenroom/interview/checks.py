@@ -72,21 +72,25 @@ _I = re.IGNORECASE
 INJECTION_PATTERNS = [
     re.compile(p, _I)
     for p in (
-        r"\b(ignore|disregard|forget|override|skip|bypass)\b[^.!?\n]{0,60}\b(instructions?|prompts?|rules?|rubric|guidelines|directions|criteria|system message|context)\b",
-        r"\b(give|rate|score|grade|mark|award|assign|scored?|rated?)\b[^.!?\n]{0,40}\b((10|ten|100)\s*(/|out of)\s*(10|100)|full marks|full points|top marks|maximum|perfect|highest|a 10|an? (a|a\+)\b)",
-        r"\b(\d{1,3}|ten)\s*(/|out of)\s*(10|100)\b[^.!?\n]{0,30}\b(score|grade|rating|marks?|points?)\b",
-        r"\b(score|grade|rating|marks?)\b[^.!?\n]{0,20}\b(10|ten)\s*(/|out of)\s*10\b",
-        r"\b(full marks|full score|perfect score|maximum score|top score|highest score|max score)\b",
-        r"\bdeserves?\b[^.!?\n]{0,30}\b(10|ten|full|top|maximum|perfect|high(est)?)\b",
-        r"\b(you are|you're|act as|pretend (to be|you are)|as) (now )?(an? |the )?(ai|assistant|grader|evaluator|examiner|assessor|judge|language model|llm|chatbot)\b",
-        r"\b(grader|evaluator|examiner|assessor|grading (model|system)|ai model|language model|llm|chatgpt)\b[^.!?\n]{0,20}(:|\b(must|should|shall|will|needs? to|has to|please)\b)",
+        r"\b(ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,30}\b(previous|prior|above|earlier|preceding|your|"
+        r"grading|grader'?s?|system|original)\b[^.!?\n]{0,20}\b(instructions?|prompts?|rubric|guidelines|directions|criteria|messages?)\b",
+        r"\b(ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,12}\b(the |your |any |all )?(rubric|grading|scoring|instructions)\b",
+        r"\b(10|ten|100)\s*(/|out of)\s*(10|ten|100)\b",
+        r"\b(full marks|full points|top marks|perfect score|maximum score|top score|highest score|max score|full score)\b",
+        r"\b(give|rate|score|grade|mark|award)\s+(this|my)\s+(answer|response|reply|submission)\b",
+        r"\b(give|award|assign)\s+(me|it|this)\s+(a\s+|the\s+)?(high|good|top|perfect|full|maximum|highest|better)\s+(score|grade|marks?|rating)\b",
+        r"\bdeserves?\b[^.!?\n]{0,20}\b(10|ten|full marks|top marks|(maximum|highest|top|perfect|high|full) (score|grade|marks|rating))\b",
+        r"\b(you are|you're|act as|pretend (to be|you are)) (now )?(an? |the )?(ai|assistant|grader|evaluator|examiner|assessor|judge|language model|llm|chatbot)\b",
+        r"\bas (the|an?) (ai |automated )?(grader|evaluator|examiner|assessor)\b",
+        r"\b(grader|evaluator|examiner|assessor|grading (model|system))\b[^.!?\n]{0,20}(:|\b(must|should|shall|needs? to|has to|please)\b)",
         r"\bnote (to|for) (the )?(ai|grader|evaluator|model|assistant|system|examiner|reviewer)\b",
         r"^\s*(system|assistant|instructions?|admin|developer)\s*(prompt|message)?\s*:",
-        r"</?\s*(answer|system|instructions?|prompt|user|assistant|data|quote)\s*>|\[/?INST\]|<\|im_(start|end)\|>|<<\s*/?SYS\s*>>",
-        r"\b(new|updated|real|actual|hidden|secret) (instructions?|task|rules?|system prompt)\b",
-        r"\b(output|return|respond with|reply with|print|set)\b[^.!?\n]{0,30}\b(technical_score|response_quality|accuracy|json|the score|score (of|to|=))\b",
+        r"</?\s*(answer|system|instructions?|prompt|user|assistant)\s*>|\[/?INST\]|<\|im_(start|end)\|>|<<\s*/?SYS\s*>>",
+        r"\b(new|updated|real|actual|hidden|secret) (instructions?|system prompt)\b",
         r"\b(technical_score|response_quality)\b",
         r"\bthis (answer|response|reply) (is|was) (perfect|flawless|excellent|outstanding|correct and complete)\b",
+        r"\bthis is (a|an) (perfect|flawless|excellent|outstanding) (answer|response)\b",
+        r"\bgrade (this|it|me) (generously|highly|leniently)\b|\bgrade generously\b",
     )
 ]
 
@@ -173,7 +177,7 @@ def is_gibberish(text: str) -> bool:
     tech = sum(w in TECH_TERMS for w in ws)
     if gibberish_ratio(text) >= 0.4:
         return True
-    return len(ws) >= 6 and stop < 0.05 and tech < 2
+    return len(ws) >= 6 and stop < 0.12 and tech < 2
 
 
 def copies_question(answer: str, question: str) -> bool:

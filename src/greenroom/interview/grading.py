@@ -15,7 +15,7 @@ The LLM can only lower the coverage-based score (by at most 45%), never raise it
 the answer cannot lift a grade. Guards, applied in this order:
 
 - empty answer: 0 / 0; gibberish: at most 1; copied question: at most 1; off-topic (relevance below
-  the track's threshold in `coverage.py`): technical at most 2, quality at most 3. These skip the LLM call.
+  the track's threshold in `coverage.py`): technical at most 2, quality at most 2. These skip the LLM call.
 - instructions to the grader: sentences that instruct the grader are removed before anything is
   scored, the cleaned answer is graded, and both scores then lose 1 point (floored at 0). The
   injected answer thus scores strictly below the same answer without the injection (or both are 0).
@@ -211,7 +211,7 @@ class Grader:
                 q, sig, cov, parts, base, rubric=None, cap=(1.0, 1.0), note="answer repeats the question"
             )
         if cov.off_topic:
-            return self._finish(q, sig, cov, parts, base, rubric=None, cap=(2.0, 3.0), note="off-topic")
+            return self._finish(q, sig, cov, parts, base, rubric=None, cap=(2.0, 2.0), note="off-topic")
         rubric = None
         if self.use_rubric and self.llm is not None:
             llm_text, _ = checks.truncate(text, self.llm_chars)

@@ -1,0 +1,142 @@
+"""The interviewer: follow-up selection, the conversation flow with the real LLM and guard, state
+round-trip and resume, anonymisation of answers, and grading that never blocks the next question."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from greenroom.errors import InputError
+from greenroom.interview.background import BackgroundGrader
+from greenroom.interview.coverage import CoverageScorer
+from greenroom.interview.followups import choose_follow_up
+from greenroom.interview.interviewer import Interviewer, clean_question
+from greenroom.interview.plan import new_interview
+from greenroom.interview.state import InterviewState
+
+
+@pytest.fixture(scope="module")
+def scorer(embedder: Any) -> CoverageScorer:
+    return CoverageScorer(embedder)
+
+
+def test_follow_up_targets_a_missing_star_result(bank: Any, scorer: CoverageScorer) -> None:
+    q = bank.get("beh-tight-deadline")
+    answer = (
+        "At my last job we had a short deadline to ship an export for a client. "
+        "I postponed the PDF part and built the CSV export."
+    )
+    t = choose_follow_up(q, answer, [], scorer)
+    assert t is not None and (t.kind, t.target) == ("star", "result")
+    t2 = choose_follow_up(q, answer + " In the end we shipped on time and the client was happy.", [], scorer)
+    assert t2 is not None and t2.target == "numbers"
+
+
+def test_follow_up_targets_the_first_missed_key_point(bank: Any, scorer: CoverageScorer) -> None:
+    q = bank.get("tech-hashmap-collisions")
+    answer = "A hash function maps the key to a bucket, and two keys can end up in the same bucket."
+    t = choose_follow_up(q, answer, [], scorer)
+    assert t is not None and t.kind == "key_point"
+    assert t.target in q.key_points[1:] and t.hint in q.follow_up_hints
+    again = choose_follow_up(q, answer, [t.target], scorer)
+    assert again is not None and again.target != t.target
+
+
+def test_no_follow_up_for_a_complete_or_empty_answer(
+    bank: Any, scorer: CoverageScorer, labelled: list[dict[str, str]]
+) -> None:
+    item = next(it for it in labelled if it["question_id"] == "tech-k8s-pod-crashloop")
+    q = bank.get(item["question_id"])
+    assert choose_follow_up(q, item["strong"], [], scorer) is None
+    assert choose_follow_up(q, "", [], scorer) is None
+
+
+def test_clean_question() -> None:
+    assert clean_question('Follow-up: "How would the server recognise a retry?" Thanks!') == (
+        "How would the server recognise a retry?"
+    )
+    assert clean_question("ok") == ""
+
+
+@pytest.fixture(scope="module")
+def guard(settings: Any, embedder: Any) -> Any:
+    from greenroom.ethics.guard import QuestionGuard
+
+    return QuestionGuard.from_settings(settings, embedder)
+
+
+@pytest.fixture(scope="module")
+def anonymize() -> Any:
+    from greenroom.privacy.pii import Anonymizer
+
+    return Anonymizer().anonymize
+
+
+@pytest.mark.slow
+def test_conversation_with_follow_ups_resume_and_background_grading(
+    bank: Any, llm: Any, guard: Any, anonymize: Any, embedder: Any, grader: Any
+) -> None:
+    release = threading.Event()
+
+    class HeldGrader:
+        """The real grader, held until the test releases it: shows that respond() never waits for grading."""
+
+        def grade(self, question: Any, answer: str) -> Any:
+            release.wait(timeout=600)
+            return grader.grade(question, answer)
+
+    background = BackgroundGrader(HeldGrader())  # type: ignore[arg-type]
+    iv = Interviewer(llm, guard=guard, anonymize=anonymize, embedder=embedder, grader=background)
+    state = new_interview(bank, "technical", "backend", n=2, seed=11)
+    first = iv.start(state)
+    assert first.kind == "question" and first.question_id == state.questions[0].id
+    assert state.questions[0].text in first.text and state.phase == "asking"
+
+    # a partial answer, with a name in it: a follow-up comes, phrased by the LLM and checked by the guard
+    u = iv.respond(state, "My name is Daniel Okafor. I'm not sure, I would look at it and try a few things.")
+    assert "Daniel Okafor" not in state.turns[0].answer
+    follow = [u]
+    while u.kind == "follow_up":
+        assert u.text.endswith("?") and guard.check(u.text).allowed
+        u = iv.respond(state, "I don't know more about that.")
+        follow.append(u)
+    assert 1 <= len(follow) - 1 <= 2
+    assert u.kind == "question" and u.question_id == state.questions[1].id
+    assert background.pending() == 1  # the first question is being graded while the second is asked
+
+    # round trip and resume in a new interviewer
+    saved = state.model_dump_json()
+    resumed = InterviewState.model_validate_json(saved)
+    assert resumed == state
+    iv2 = Interviewer(llm, guard=guard, anonymize=anonymize, embedder=embedder, grader=background, max_follow_ups=0)
+    again = iv2.start(resumed)
+    assert again.text.startswith("Welcome back") and again.question_id == state.questions[1].id
+    end = iv2.respond(resumed, "I would add an index and check the query plan with EXPLAIN.")
+    assert end.done and end.kind == "closing" and resumed.phase == "done"
+    with pytest.raises(InputError):
+        iv2.respond(resumed, "more")
+    release.set()
+    grades = background.wait(timeout=600)
+    assert set(grades) == {q.id for q in state.questions}
+    background.close()
+
+
+def test_respond_before_start_is_an_error(bank: Any, embedder: Any) -> None:
+    state = new_interview(bank, "technical", n=1, seed=1)
+    with pytest.raises(InputError):
+        Interviewer(None, embedder=embedder).respond(state, "hello")
+
+
+def test_without_llm_follow_ups_use_bank_hints(bank: Any, embedder: Any) -> None:
+    state = new_interview(bank, "behavioral", n=1, seed=2)
+    iv = Interviewer(None, embedder=embedder)
+    iv.start(state)
+    u = iv.respond(state, "We had a big release at my last job and I worked on the backend for it.")
+    assert u.kind == "follow_up"
+    q = state.questions[0]
+    assert u.text in (
+        *q.follow_up_hints,
+        *__import__("greenroom.interview.followups", fromlist=["x"]).STAR_FOLLOW_UPS.values(),
+    )
