@@ -64,14 +64,19 @@ def new_state(settings: Settings, setup: Setup, interview_id: str) -> Any:
 
 @dataclass
 class Engine:
-    """One interview's interviewer, with its background grader (the interviewer hands each finished
-    question to it, so grading runs while the next question is asked)."""
+    """One interview's interviewer and background grader.
+
+    `respond` works on a copy of the state, so a reply can be prepared speculatively while the candidate
+    pauses and thrown away if they go on; `adopt` makes a copy the real state and hands the questions it
+    finished to the background grader (grading runs while the next question is asked).
+    """
 
     resources: Models
     interviewer: Any
     grader: Any
     anonymizer: Any
-    lost: list[str] = field(default_factory=list)  # graded by an earlier server process: redo at the end
+    submitted: set[str] = field(default_factory=set)  # question ids graded by this process
+    lost: list[str] = field(default_factory=list)  # handed to an earlier server process's grader: redo
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -89,7 +94,7 @@ class Engine:
             guard=guard,
             anonymize=anonymizer,
             embedder=embedder,
-            grader=grader,
+            grader=None,  # `adopt` hands finished questions to the grader
             max_follow_ups=resources.settings.interview_max_follow_ups,
         )
         return cls(resources, interviewer, grader, anonymizer, lost=list(state.submitted))
@@ -98,20 +103,30 @@ class Engine:
         with self.lock:
             return self.interviewer.start(state)
 
-    def respond(self, state: Any, answer: str) -> tuple[Any, str]:
-        """The next utterance, and the answer as recorded (anonymised by the interviewer)."""
+    def respond(self, state: Any, answer: str) -> tuple[Any, Any, str]:
+        """(new state, next utterance, the answer as recorded, anonymised); `state` itself is not changed."""
         with self.lock:
-            pending = state.pending_turn()
-            utt = self.interviewer.respond(state, answer)
+            new = state.model_copy(deep=True)
+            pending = new.pending_turn()
+            utt = self.interviewer.respond(new, answer)
             recorded = pending.answer if pending is not None and pending.answer is not None else answer
-            return utt, recorded
+            return new, utt, recorded
+
+    def adopt(self, new: Any) -> None:
+        """`new` is now the interview's state: grade the questions it finished."""
+        for qid in new.submitted:
+            if qid not in self.submitted and qid not in self.lost:
+                self.submitted.add(qid)
+                self.grader.submit(new.question(qid), new.answer_for(qid))
 
     def grades(self, state: Any, timeout: float | None = None) -> dict[str, Any]:
-        """Grades by question id, waiting up to `timeout` seconds. Questions handed to a grader that a server
-        restart lost are graded again now."""
-        while self.lost:
-            qid = self.lost.pop()
-            self.grader.submit(state.question(qid), state.answer_for(qid))
+        """Grades by question id, waiting up to `timeout` seconds. Questions an earlier server process was
+        grading, and answered questions of an interview ended early, are graded now."""
+        for q in state.questions:
+            answered = bool(state.answer_for(q.id).strip())
+            if q.id not in self.submitted and (q.id in self.lost or answered):
+                self.submitted.add(q.id)
+                self.grader.submit(q, state.answer_for(q.id))
         return dict(self.grader.wait(timeout))
 
     def close(self) -> None:

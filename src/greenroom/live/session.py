@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -69,11 +70,12 @@ class LiveSession:
         self._vision: Any = None
         self._vision_busy = False
         self._vlock = threading.Lock()
+        self._spec: tuple[str, asyncio.Future[Any]] | None = None
         self._last_frame_t = -1.0
         self._vision_t0 = time.monotonic()
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.timings: list[dict[str, float]] = []
+        self.timings: list[dict[str, Any]] = []
         self.voice = self.setup.voice
         self.camera = self.setup.camera
 
@@ -246,6 +248,7 @@ class LiveSession:
             "total": t["first_audio"] - base,
         }
         rounded = {k: round(v, 3) for k, v in stages.items()}
+        rounded["speculative"] = bool(t.get("speculative"))
         self.timings.append(rounded)
         task = asyncio.ensure_future(self.emit("timing", **rounded))
         self._tasks.add(task)
@@ -260,6 +263,7 @@ class LiveSession:
         self._arrivals = []
         self._fed_s = 0.0
         self._listen_offset = 0.0
+        self._spec = None
         if self.voice:
             from greenroom.speech.listener import Listener
             from greenroom.speech.vad import StreamingVad
@@ -337,6 +341,7 @@ class LiveSession:
                     await self.emit("speech_start")
                 elif ev.kind == "speech_end":
                     await self.emit("partial", text=ev.text)
+                    self._speculate(listener, ev.text)
                 elif ev.kind == "no_answer":
                     await self.emit("no_answer", detail=ev.reason)
                     listener.reset()
@@ -345,6 +350,21 @@ class LiveSession:
                     speech_end = self._wall_at(self._listen_offset + self._last_speech_s(listener, ev.time))
                     timing = {"speech_end": speech_end, "turn_end": now, "asr_done": time.perf_counter()}
                     self.spawn(self._answer(ev.text, "voice", ev.transcript, timing, ev.reason))
+
+    def _speculate(self, listener: Any, text: str) -> None:
+        """The answer sounds finished at a pause: prepare the interviewer's reply now, during the end-of-turn
+        silence. Used only if the turn ends with this same text; otherwise thrown away."""
+        if self.engine is None or not text.strip() or listener.detector.unfinished() is not None:
+            return
+        key = _norm(text)
+        if self._spec is not None and self._spec[0] == key:
+            return
+        if self._spec is not None and not self._spec[1].done():
+            return  # one at a time: two cores
+        engine, state = self.engine, self.state
+        task = asyncio.ensure_future(asyncio.to_thread(engine.respond, state, text))
+        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+        self._spec = (key, task)
 
     def _last_speech_s(self, listener: Any, turn_end_s: float) -> float:
         return max(0.0, turn_end_s - listener.detector._run_silence * 0.032)
@@ -438,7 +458,16 @@ class LiveSession:
             audio = np.concatenate(self._turn_audio) if self._turn_audio else None
             self._turn_audio = []
             vision, timeline = await asyncio.to_thread(self._end_vision_turn)
-            utt, redacted = await asyncio.to_thread(self.engine.respond, self.state, text)
+            spec = self._spec
+            self._spec = None
+            if spec is not None and spec[0] == _norm(text):  # prepared while the candidate paused
+                new_state, utt, redacted = await spec[1]
+                if timing is not None:
+                    timing["speculative"] = 1.0
+            else:
+                new_state, utt, redacted = await asyncio.to_thread(self.engine.respond, self.state, text)
+            self.state = new_state
+            self.engine.adopt(new_state)
             if timing is not None:
                 timing["text"] = time.perf_counter()
             bank_text = None
@@ -551,6 +580,11 @@ class LiveSession:
         if self._vision is not None:
             await asyncio.to_thread(self._vision.close)
             self._vision = None
+
+
+def _norm(text: str) -> str:
+    """Text compared for speculation: words only (Whisper may add a stray '.' on the trailing silence)."""
+    return " ".join(re.findall(r"[\w']+", text.lower()))
 
 
 def _slice_timeline(tl: dict[str, Any], start: float, end: float) -> dict[str, Any]:

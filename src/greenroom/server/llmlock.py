@@ -42,6 +42,16 @@ class PriorityLock:
             self._cond.notify_all()
 
 
+_PROCESS_LOCK = PriorityLock()
+
+
+def lock_for(model: object) -> PriorityLock:
+    """The lock for a model: one per process. Back-ends cache the loaded model under new wrapper objects,
+    so two apps or sessions may hold the same llama.cpp model; and on a small machine one generation at a
+    time is the fastest anyway."""
+    return _PROCESS_LOCK
+
+
 class LockedChatModel:
     """A `ChatModel` that holds the shared `PriorityLock` for the length of each call."""
 

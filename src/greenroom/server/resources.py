@@ -17,7 +17,7 @@ from typing import Any
 
 from greenroom.config import Settings
 from greenroom.errors import GreenroomError
-from greenroom.server.llmlock import LockedChatModel, PriorityLock
+from greenroom.server.llmlock import LockedChatModel, lock_for
 
 log = logging.getLogger("greenroom.live")
 
@@ -36,7 +36,6 @@ class Resources:
         self._embedder: Any = None
         self._guard: Any = None
         self.errors: dict[str, str] = {}
-        self._prio = PriorityLock()  # one generation at a time; the interviewer before the grader
 
     # --- each model ---------------------------------------------------------------------------------
     def llm(self) -> Any:
@@ -49,11 +48,11 @@ class Resources:
 
     def interviewer_llm(self) -> LockedChatModel:
         """The LLM for the interviewer: goes before any waiting grading call."""
-        return LockedChatModel(self.llm(), self._prio, high=True)
+        return LockedChatModel(self.llm(), lock_for(self.llm()), high=True)
 
     def grader_llm(self) -> LockedChatModel:
         """The LLM for background grading: waits while the interviewer needs it."""
-        return LockedChatModel(self.llm(), self._prio, high=False)
+        return LockedChatModel(self.llm(), lock_for(self.llm()), high=False)
 
     def transcriber(self) -> Any:
         with self._lock:
