@@ -273,7 +273,7 @@ class LiveSession:
             self._lead_silence = 0.0
         if self._vision is not None:
             with self._vlock:
-                self._vision.start_turn(f"turn-{len(self.turns)}", self._vision_time())
+                self._vision.start_turn(f"turn-{len(self.turns)}")  # on the analyser's clock: after its last frame
         await self.emit(
             "listening",
             voice=self.voice,
@@ -439,7 +439,7 @@ class LiveSession:
             if self._vision is None:
                 return None, None
             try:
-                summary = self._vision.end_turn(self._vision_time())
+                summary = self._vision.end_turn()  # at its last frame (frames arrive only while listening)
             except GreenroomError:
                 return None, None
             return summary, self._vision.timeline().model_dump(mode="json")
