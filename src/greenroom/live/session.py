@@ -460,12 +460,23 @@ class LiveSession:
             vision, timeline = await asyncio.to_thread(self._end_vision_turn)
             spec = self._spec
             self._spec = None
+            result = None
             if spec is not None and spec[0] == _norm(text):  # prepared while the candidate paused
-                new_state, utt, redacted = await spec[1]
-                if timing is not None:
-                    timing["speculative"] = 1.0
-            else:
-                new_state, utt, redacted = await asyncio.to_thread(self.engine.respond, self.state, text)
+                try:
+                    result = await spec[1]
+                    if timing is not None:
+                        timing["speculative"] = 1.0
+                except Exception:
+                    result = None
+            try:
+                if result is None:
+                    result = await asyncio.to_thread(self.engine.respond, self.state, text)
+            except Exception:
+                # the answer could not be processed: say so, and listen again (nothing of the state changed)
+                self.phase = "speaking"
+                self.spawn(self.start_listening())
+                raise
+            new_state, utt, redacted = result
             self.state = new_state
             self.engine.adopt(new_state)
             if timing is not None:
