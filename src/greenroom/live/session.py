@@ -460,7 +460,7 @@ class LiveSession:
             vision, timeline = await asyncio.to_thread(self._end_vision_turn)
             spec = self._spec
             self._spec = None
-            result = None
+            result: tuple[Any, Any, str] | None = None
             if spec is not None and spec[0] == _norm(text):  # prepared while the candidate paused
                 try:
                     result = await spec[1]
