@@ -292,6 +292,16 @@ class LiveSession:
             raise InputError("Audio is arriving much faster than it can be processed; frames dropped.") from exc
 
     async def _audio_loop(self) -> None:
+        """Run `_audio_steps`, reporting (and surviving) any failure: the session must keep listening."""
+        while True:
+            try:
+                await self._audio_steps()
+                return
+            except Exception as exc:
+                log.exception("live audio processing failed")
+                await self.emit_error(f"Audio processing failed ({type(exc).__name__}); press Done or type.", "audio")
+
+    async def _audio_steps(self) -> None:
         """Feed the listener; audio that queued up while it was transcribing is fed in one piece."""
         from greenroom.speech.audio import pcm16_to_float
         from greenroom.speech.base import SAMPLE_RATE
