@@ -71,6 +71,7 @@ class LiveSession:
         self._vision_busy = False
         self._vlock = threading.Lock()
         self._spec: tuple[str, asyncio.Future[Any]] | None = None
+        self._holding = False  # background grading held while the candidate speaks
         self._last_frame_t = -1.0
         self._vision_t0 = time.monotonic()
         self._busy = asyncio.Lock()
@@ -119,6 +120,7 @@ class LiveSession:
         if send_json is not None and send_json != self._send_json:
             return
         self._send_json = self._send_bytes = None
+        self._hold_background(False)
         if self.phase == "listening":
             self._listener = None
 
@@ -193,6 +195,8 @@ class LiveSession:
         }
 
     async def _ask(self, utt: dict[str, Any], *, again: bool = False, timing: dict[str, float] | None = None) -> None:
+        if timing is None:
+            self._hold_background(False)
         await self.emit(
             "question",
             text=utt["text"],
@@ -205,6 +209,7 @@ class LiveSession:
         if utt.get("degraded"):
             await self.emit("degraded", notes=[{"code": "interviewer", "detail": utt["degraded"]}])
         spoke = await self._speak(utt["text"], timing)
+        self._hold_background(False)
         if utt["done"]:
             await self._finish()
         elif not spoke:  # no audio to wait for: listen now
@@ -227,6 +232,8 @@ class LiveSession:
             if first and timing is not None:
                 timing["first_audio"] = time.perf_counter()
                 self._record_timing(timing)
+            if first:
+                self._hold_background(False)
             first = False
             if self._send_bytes is None:
                 return True
@@ -265,6 +272,7 @@ class LiveSession:
         self._listen_offset = 0.0
         self._spec = None
         if self.voice:
+            self._hold_background(True)
             from greenroom.speech.listener import Listener
             from greenroom.speech.vad import StreamingVad
 
@@ -360,6 +368,11 @@ class LiveSession:
                     speech_end = self._wall_at(self._listen_offset + self._last_speech_s(listener, ev.time))
                     timing = {"speech_end": speech_end, "turn_end": now, "asr_done": time.perf_counter()}
                     self.spawn(self._answer(ev.text, "voice", ev.transcript, timing, ev.reason))
+
+    def _hold_background(self, on: bool) -> None:
+        if on != self._holding:
+            self._holding = on
+            self.resources.pause_background(on)
 
     def _speculate(self, listener: Any, text: str) -> None:
         """The answer sounds finished at a pause: prepare the interviewer's reply now, during the end-of-turn
@@ -552,6 +565,7 @@ class LiveSession:
     async def _finish(self) -> None:
         if self.phase in ("finishing", "done"):
             return
+        self._hold_background(False)
         self.phase = "finishing"
         await self.emit("status", detail="Preparing your report…")
         await asyncio.gather(*[t for t in self._tasks if t is not asyncio.current_task()], return_exceptions=True)
@@ -595,6 +609,7 @@ class LiveSession:
         return time.monotonic() - self._vision_t0
 
     async def close(self) -> None:
+        self._hold_background(False)
         await self._audio_q.put(None)
         if self.engine is not None:
             self.engine.close()

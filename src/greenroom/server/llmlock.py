@@ -2,7 +2,8 @@
 
 llama.cpp models are not safe to call from two threads at once, and on two cores the grader must not
 slow the next question down. `PriorityLock` lets the interviewer go first: the grader waits while an
-interviewer call is running or waiting. `LockedChatModel` is the `ChatModel` proxy each side uses.
+interviewer call is running or waiting, and while a candidate is speaking (`pause_low`), so that speech
+recognition keeps up with real time. `LockedChatModel` is the `ChatModel` proxy each side uses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ class PriorityLock:
         self._cond = threading.Condition()
         self._held = False
         self._high_waiting = 0
+        self._paused = 0  # while > 0, low-priority callers wait (a candidate is speaking)
+
+    def pause_low(self) -> None:
+        with self._cond:
+            self._paused += 1
+
+    def resume_low(self) -> None:
+        with self._cond:
+            self._paused = max(0, self._paused - 1)
+            self._cond.notify_all()
 
     def acquire(self, high: bool) -> None:
         with self._cond:
@@ -32,7 +43,7 @@ class PriorityLock:
                 finally:
                     self._high_waiting -= 1
             else:
-                while self._held or self._high_waiting:
+                while self._held or self._high_waiting or self._paused:
                     self._cond.wait()
             self._held = True
 

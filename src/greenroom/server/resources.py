@@ -90,6 +90,14 @@ class Resources:
                 self._guard = GUARDS.get("question")(self.embedder())
             return self._guard
 
+    def pause_background(self, on: bool) -> None:
+        """Hold background grading's LLM calls while a candidate speaks (balanced calls: on, then off)."""
+        lock = lock_for(None)
+        if on:
+            lock.pause_low()
+        else:
+            lock.resume_low()
+
     def new_anonymizer(self) -> Callable[[str], str]:
         """A fresh anonymiser per interview (placeholders stay consistent within it)."""
         from greenroom.privacy.pii import Anonymizer
