@@ -10,7 +10,7 @@ setup:
 	@bash scripts/install.sh
 
 run: setup
-	$(BIN)/greenroom start
+	$(BIN)/greenroom serve
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -223,6 +223,40 @@ class Settings(BaseSettings):
         default=4000, ge=100, description="Longest text (characters) the question and feedback guards accept."
     )
 
+    # --- web server (greenroom serve) -----------------------------------------------------------
+    server_host: str = Field(
+        default="127.0.0.1", description="Address `greenroom serve` binds to (loopback by default)."
+    )
+    server_port: int = Field(default=8000, ge=0, le=65535, description="Port `greenroom serve` listens on.")
+    server_allow_remote: bool = Field(
+        default=False,
+        description="Allow binding a non-loopback address (the token is then required on every request).",
+    )
+    server_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Extra Host header names the server answers to (DNS-rebinding check); loopback names always pass.",
+    )
+    server_token: str | None = Field(
+        default=None, description="Fixed session token (default: a new random token at every start)."
+    )
+    server_max_upload_mb: float = Field(default=25.0, gt=0, description="Largest upload accepted, in MiB.")
+    server_max_text_chars: int = Field(
+        default=20000, ge=100, description="Longest pasted job description, résumé or typed answer, in characters."
+    )
+    server_max_ws_frame_kb: int = Field(
+        default=512, ge=16, description="Largest WebSocket message (audio chunk or camera frame), in KiB."
+    )
+    server_max_questions: int = Field(default=10, ge=1, le=50, description="Most questions one interview may have.")
+    server_vision_fps: float = Field(
+        default=3.0,
+        gt=0,
+        le=15,
+        description="Camera frames analysed per second during an answer (the page sends about 5; the rest are skipped).",
+    )
+    server_preload_models: bool = Field(
+        default=True, description="Load the LLM, ASR, TTS and vision models in the background at server start."
+    )
+
     # --- interview -----------------------------------------------------------------------------
     interview_questions: int = Field(default=5, ge=1, le=30, description="Questions per practice interview.")
     interview_max_follow_ups: int = Field(

@@ -14,6 +14,7 @@ from greenroom.cli import analyze, common, llm_commands, speech_commands
 from greenroom.cli import ethics as ethics_commands
 from greenroom.cli import interview as interview_commands
 from greenroom.cli import privacy as privacy_commands
+from greenroom.cli import server as server_commands
 from greenroom.cli import vision as vision_commands
 from greenroom.config import get_settings
 from greenroom.errors import GreenroomError
@@ -32,6 +33,7 @@ vision_commands.register(app)
 analyze.register(app)
 privacy_commands.register(app)
 ethics_commands.register(app)
+server_commands.register(app)
 interview_commands.register(app)
 
 

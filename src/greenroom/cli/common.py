@@ -1,4 +1,5 @@
-"""Commands about the installation itself: `config show`, `doctor`, and `start` (the main job)."""
+"""Commands about the installation itself: `config show`, `doctor`, and `start` (the main job: the web app;
+the terminal interview is `greenroom practice`)."""
 
 from __future__ import annotations
 
@@ -62,12 +63,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def start(
-        track: str = typer.Option("technical", help="technical, behavioral or system-design."),
-        role: str = typer.Option(None, help="backend, frontend, data-ml, devops-sre or general."),
-        questions: int = typer.Option(None, "--questions", "-n", min=1, max=30, help="How many questions."),
+        host: str | None = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1)."),
+        port: int | None = typer.Option(None, "--port", help="Port (default 8000)."),
     ) -> None:
-        """The main job: a practice interview in the terminal (typed answers, follow-ups, graded report)."""
-        from greenroom.cli.interview import run_practice
+        """The main job: start the web app (same as `greenroom serve`) and print the link to open.
+        The terminal interview is `greenroom practice`."""
+        from greenroom.cli.server import serve
 
-        s = get_settings()
-        run_practice(s, track=track, role=role, n=questions or s.interview_questions, difficulty=None, seed=None)
+        serve(host, port)

@@ -155,6 +155,16 @@ class Store:
             conn.execute(update(t.profiles).where(t.profiles.c.id == profile_id).values(expires_at=self._expiry(now)))
         return sid
 
+    def update_session_meta(self, session_id: str, meta: dict[str, Any]) -> None:
+        """Replace a session's (encrypted) set-up, e.g. the live interview's saved state between turns."""
+        with self._tx() as conn:
+            self._require_session(conn, session_id)
+            conn.execute(
+                update(t.sessions)
+                .where(t.sessions.c.id == session_id)
+                .values(content=self._enc(session_id, "content", meta))
+            )
+
     def add_turn(self, session_id: str, index: int, content: dict[str, Any]) -> str:
         """Store turn `index` (replacing an earlier version of it), minimised then encrypted."""
         with self._tx() as conn:

@@ -1,0 +1,124 @@
+"""Live latency: from the end of the candidate's speech to the first interviewer audio, in a real browser.
+
+Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py [--turns 12] [--end-silence 2.0]
+
+Starts the web app, drives Debian's Chromium (fake microphone: an espeak-ng answer on a loop; fake camera:
+a face photo) through a voice interview with follow-ups until at least `--turns` answers, and prints p50/p95
+per stage, as the server measured them:
+- end of turn: last speech -> turn end (the VAD's end-of-turn silence, a setting);
+- ASR tail: turn end -> transcript ready (most of the answer was transcribed while it was spoken);
+- next text: transcript -> the interviewer's next utterance (redaction, follow-up choice, LLM phrasing);
+- first audio: text -> first synthesised sentence sent to the page;
+- total, and total without the end-of-turn wait (the processing the candidate waits for).
+The browser also records when the first audio chunk arrived; the page-side figure is the same path plus
+the socket. Times are wall-clock on this machine, so a busy machine (see the load average) is slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ANSWER = (
+    "I would use a hash table. Each key is hashed to choose a slot, so every lookup takes constant time on average."
+)
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--turns", type=int, default=12, help="Answers to measure (at least 10).")
+    ap.add_argument("--end-silence", type=float, default=None, help="speech_turn_end_silence_s (default: settings).")
+    ap.add_argument("--questions", type=int, default=5)
+    ap.add_argument("--follow-ups", type=int, default=1)
+    ap.add_argument("--camera", action=argparse.BooleanOptionalAction, default=True)
+    args = ap.parse_args()
+
+    from tests.web.browser import chromium, espeak_wav, face_y4m, live_server
+
+    from greenroom.config import Settings, default_data_dir
+
+    work = Path(tempfile.mkdtemp(prefix="greenroom-bench-"))
+    wav = espeak_wav(work / "answer.wav", ANSWER, rate=140, tail_s=6.0)
+    y4m = face_y4m(work / "face.y4m")
+    models = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
+    extra = {"speech_turn_end_silence_s": args.end_silence} if args.end_silence else {}
+    settings = Settings(
+        data_dir=work / "data",
+        models_dir=models,
+        interview_max_follow_ups=args.follow_ups,
+        server_preload_models=True,
+        **extra,
+    )
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset}, "
+        f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}"
+    )
+    timings: list[dict[str, float]] = []
+    t_start = time.perf_counter()
+    with live_server(settings) as srv, chromium(wav, y4m) as browser:
+        resources = srv.app.state.resources
+        page = browser.new_page()
+        page.on("dialog", lambda d: d.accept())
+        while len(timings) < args.turns:
+            page.goto(srv.sign_in_url() if not timings else f"{srv.url}/")
+            page.wait_for_selector("#track option", state="attached")
+            page.select_option("#track", "technical")
+            page.fill("#questions", str(args.questions))
+            page.check("input[name=mode][value=voice]")
+            page.set_checked("#camera", args.camera)
+            page.check("#consent")
+            page.click("#start")
+            page.wait_for_url("**/room?id=*")
+            sid = page.url.split("id=")[1]
+            page.click("#begin")
+            deadline = time.monotonic() + 1200
+            session = None
+            shown = 0
+            while "/report" not in page.url and time.monotonic() < deadline:
+                time.sleep(0.5)
+                session = session or srv.app.state.sessions.sessions.get(sid)
+                if session is not None and len(session.timings) > shown:
+                    t = session.timings[shown]
+                    print(
+                        f"  turn {len(timings) + shown + 1}: " + ", ".join(f"{k} {v}" for k, v in t.items()), flush=True
+                    )
+                    shown += 1
+            got = session.timings if session else []
+            timings += got
+            print(f"interview {sid[:8]}: {len(got)} answers timed ({len(timings)} so far)")
+        print(f"voice: {getattr(resources.synthesizer(), 'name', '?')} (fallback: {resources.synthesizer().fallback})")
+    stages = ["end_of_turn", "asr_tail", "next_text", "first_audio", "total"]
+    for t in timings:
+        t["processing"] = t["total"] - t["end_of_turn"]
+    print(f"\n{len(timings)} turns in {time.perf_counter() - t_start:.0f} s; load average now {os.getloadavg()[0]:.1f}")
+    print(f"{'stage':<34}{'p50 (s)':>10}{'p95 (s)':>10}{'max (s)':>10}")
+    for stage in [*stages, "processing"]:
+        xs = [t[stage] for t in timings]
+        label = {"total": "total: end of speech -> first audio", "processing": "total without the end-of-turn wait"}
+        print(f"{label.get(stage, stage):<34}{pct(xs, 0.5):>10.3f}{pct(xs, 0.95):>10.3f}{max(xs):>10.3f}")
+    mean_total = statistics.fmean(t["total"] for t in timings)
+    spec = sum(bool(t.get("speculative")) for t in timings)
+    print(f"mean total {mean_total:.3f} s; replies prepared during the pause (speculative): {spec}/{len(timings)}")
+    print("target: p50 <= 1.0 s (stretch 0.5 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""What a live session needs from the process around it: the shared models, as a Protocol.
+
+The server provides it (`server.resources.Resources`); the live package never builds an LLM, a guard
+or an anonymiser itself (layering: live uses interview, speech and vision only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from greenroom.config import Settings
+
+
+class Models(Protocol):
+    """Process-wide models, loaded once; `try_load` returns None (and notes why) when one cannot load."""
+
+    settings: Settings
+
+    def try_load(self, name: str) -> Any | None: ...
+
+    def interviewer_llm(self) -> Any: ...
+
+    def grader_llm(self) -> Any: ...
+
+    def embedder(self) -> Any: ...
+
+    def transcriber(self) -> Any: ...
+
+    def new_anonymizer(self) -> Callable[[str], str]: ...
+
+    def pause_background(self, on: bool) -> None:
+        """Hold background work (grading) while the candidate speaks; `on` then `off`, balanced."""
+        ...
+
+    def degraded(self) -> list[dict[str, str]]: ...

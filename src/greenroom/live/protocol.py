@@ -1,0 +1,95 @@
+"""The WebSocket protocol of a live interview: typed JSON events both ways, media in binary frames.
+
+Binary frames carry a one-byte tag then the payload:
+- browser -> server: `0x01` + PCM16 little-endian mono 16 kHz microphone audio; `0x02` + one JPEG camera frame;
+- server -> browser: `0x01` + PCM16 little-endian mono interviewer speech at the rate announced by `audio_start`.
+
+Text frames are JSON objects with a `type`. A malformed message gets an `error` event back; the
+connection and the server go on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from greenroom.errors import InputError
+
+AUDIO_TAG = 0x01
+FRAME_TAG = 0x02
+
+
+class Hello(BaseModel):
+    """First message: which interview, and what the page can send."""
+
+    type: Literal["hello"]
+    camera: bool = True
+    voice: bool = True
+    camera_error: str | None = Field(default=None, max_length=200)
+    mic_error: str | None = Field(default=None, max_length=200)
+
+
+class AnswerText(BaseModel):
+    """A typed answer (ends the turn)."""
+
+    type: Literal["answer_text"]
+    text: str = Field(min_length=1, max_length=20000)
+
+
+class Done(BaseModel):
+    """The candidate pressed "done": end the spoken turn now."""
+
+    type: Literal["done"]
+
+
+class Skip(BaseModel):
+    """Skip the current question (recorded as unanswered)."""
+
+    type: Literal["skip"]
+
+
+class Finish(BaseModel):
+    """End the interview now and build the report."""
+
+    type: Literal["finish"]
+
+
+class Playback(BaseModel):
+    """The page finished playing the interviewer's audio: listening starts."""
+
+    type: Literal["playback_done"]
+
+
+class Ping(BaseModel):
+    type: Literal["ping"]
+
+
+ClientMessage = Annotated[Hello | AnswerText | Done | Skip | Finish | Playback | Ping, Field(discriminator="type")]
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+
+
+def parse_client_message(raw: str) -> Any:
+    """A validated client message, or `InputError` with one clear line."""
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError("The message is not valid JSON.") from exc
+    if not isinstance(data, dict) or "type" not in data:
+        raise InputError("A message must be a JSON object with a 'type'.")
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InputError(f"Bad {data.get('type')!r} message: {where}: {first.get('msg')}.") from exc
+
+
+def event(event_type: str, /, **fields: Any) -> dict[str, Any]:
+    """A server -> browser event."""
+    return {"type": event_type, **fields}
+
+
+def error_event(code: str, detail: str, *, fatal: bool = False) -> dict[str, Any]:
+    return event("error", code=code, detail=detail, fatal=fatal)

@@ -1,0 +1,114 @@
+"""`create_app(settings)`: the FastAPI application.
+
+The lifespan opens the encrypted store, runs the retention purge now and every
+`privacy_purge_interval_s` (`privacy.retention.PeriodicPurge`), and preloads the models in a background
+thread. Errors become JSON problems (`GreenroomError.to_problem`) with the error's 4xx/5xx status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from greenroom import __version__
+from greenroom.config import Settings
+from greenroom.errors import GreenroomError
+from greenroom.server.security import Auth, GuardMiddleware, allowed_hosts, is_loopback
+
+log = logging.getLogger("greenroom.server")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status, media_type=PROBLEM)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    auth: Auth | None = None,
+    store: Any = None,
+    passphrase: str | None = None,
+    preload: bool | None = None,
+) -> FastAPI:
+    """The app. `store` replaces the one opened from `settings` (tests); `auth` fixes the token."""
+    auth = auth or (Auth(token=settings.server_token) if settings.server_token else Auth())
+    remote = not is_loopback(settings.server_host)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from greenroom.live.manager import SessionManager
+        from greenroom.privacy.retention import PeriodicPurge
+        from greenroom.server.resources import Resources
+
+        own_store = store is None
+        if own_store:
+            from greenroom.storage.repository import open_store
+
+            app.state.store = open_store(settings, passphrase=passphrase)
+        else:
+            app.state.store = store
+        purge = PeriodicPurge(app.state.store, settings.privacy_purge_interval_s).start()
+        app.state.purge = purge
+        resources = Resources(settings)
+        app.state.resources = resources
+        app.state.sessions = SessionManager(settings, resources, app.state.store)
+        if settings.server_preload_models if preload is None else preload:
+            resources.start_preload()
+        try:
+            yield
+        finally:
+            await app.state.sessions.close()
+            purge.stop()
+            if own_store:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="Greenroom",
+        version=__version__,
+        description="A private, local AI mock-interview coach. Every /api route needs the session token "
+        "(the cookie set by the printed link, or `Authorization: Bearer <token>`).",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.auth = auth
+    app.state.require_auth_everywhere = remote
+
+    @app.exception_handler(GreenroomError)
+    async def greenroom_error(request: Request, exc: GreenroomError) -> JSONResponse:
+        return JSONResponse(exc.to_problem(), status_code=exc.http_status, media_type=PROBLEM)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        first = errs[0] if errs else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return problem(422, "bad_input", f"{where}: {first.get('msg', 'invalid')}".strip(": "))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+        return problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+
+    from greenroom.server import api, pages, ws
+
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
+    app.add_middleware(
+        GuardMiddleware,
+        hosts=allowed_hosts(settings.server_host, settings.server_allowed_hosts),
+        max_body=int(settings.server_max_upload_mb * 2**20),
+    )
+    return app

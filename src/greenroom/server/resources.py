@@ -1,0 +1,184 @@
+"""The models every live session shares (the `live.base.Models` the sessions use), each loaded once per server process, plus what runs degraded.
+
+The LLM, Whisper, the interviewer's voice and the embedder load lazily (or in a background thread at
+server start with `preload`). Loading never happens on the event loop: callers use `asyncio.to_thread`.
+A missing piece is reported in `degraded` (shown as a banner) rather than silently replaced:
+- the espeak-ng fallback voice when the Piper voice cannot load;
+- the small model when the configured LLM is the small packaged default;
+- no voice answers when ASR cannot load (typed answers still work).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from greenroom.config import Settings
+from greenroom.errors import GreenroomError
+from greenroom.server.llmlock import LockedChatModel, lock_for
+
+log = logging.getLogger("greenroom.live")
+
+SMALL_PRESETS = {"qwen2.5-coder-1.5b"}
+
+
+class Resources:
+    """Lazily loaded, process-wide models for live sessions. Thread-safe."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._llm: Any = None
+        self._transcriber: Any = None
+        self._synth: Any = None
+        self._embedder: Any = None
+        self._guard: Any = None
+        self.errors: dict[str, str] = {}
+
+    # --- each model ---------------------------------------------------------------------------------
+    def llm(self) -> Any:
+        with self._lock:
+            if self._llm is None:
+                from greenroom.llm.factory import create_chat_model
+
+                self._llm = create_chat_model(self.settings)
+            return self._llm
+
+    def interviewer_llm(self) -> LockedChatModel:
+        """The LLM for the interviewer: goes before any waiting grading call."""
+        return LockedChatModel(self.llm(), lock_for(self.llm()), high=True)
+
+    def grader_llm(self) -> LockedChatModel:
+        """The LLM for background grading: waits while the interviewer needs it."""
+        return LockedChatModel(self.llm(), lock_for(self.llm()), high=False)
+
+    def transcriber(self) -> Any:
+        with self._lock:
+            if self._transcriber is None:
+                from greenroom.speech.asr import create_transcriber
+
+                t = create_transcriber(self.settings)
+                load = getattr(t, "load", None)
+                if load:
+                    load()
+                self._transcriber = t
+            return self._transcriber
+
+    def synthesizer(self) -> Any:
+        with self._lock:
+            if self._synth is None:
+                from greenroom.speech.tts import create_synthesizer
+
+                self._synth = create_synthesizer(self.settings, allow_fallback=True)
+            return self._synth
+
+    def embedder(self) -> Any:
+        with self._lock:
+            if self._embedder is None:
+                from greenroom.embeddings import get_embedder
+
+                self._embedder = get_embedder()
+            return self._embedder
+
+    def question_guard(self) -> Any:
+        with self._lock:
+            if self._guard is None:
+                from greenroom.ethics import GUARDS
+
+                self._guard = GUARDS.get("question")(self.embedder())
+            return self._guard
+
+    def pause_background(self, on: bool) -> None:
+        """Hold background grading's LLM calls while a candidate speaks (balanced calls: on, then off)."""
+        lock = lock_for(None)
+        if on:
+            lock.pause_low()
+        else:
+            lock.resume_low()
+
+    def new_anonymizer(self) -> Callable[[str], str]:
+        """A fresh anonymiser per interview (placeholders stay consistent within it)."""
+        from greenroom.privacy.pii import Anonymizer
+
+        return Anonymizer().anonymize
+
+    # --- status -------------------------------------------------------------------------------------
+    def try_load(self, name: str) -> Any | None:
+        """Load one model by name; on failure remember why (for the banner) and return None."""
+        try:
+            return getattr(self, name)()
+        except GreenroomError as exc:
+            self.errors[name] = exc.message
+            log.warning("live: %s unavailable: %s", name, exc.message)
+            return None
+        except Exception as exc:  # a broken install: keep serving typed interviews
+            self.errors[name] = f"{type(exc).__name__}: {exc}"
+            log.exception("live: %s failed to load", name)
+            return None
+
+    def preload(self) -> None:
+        """Load everything (run in a thread at server start so the first interview starts fast)."""
+        for name in ("synthesizer", "transcriber", "embedder", "question_guard", "llm"):
+            self.try_load(name)
+        from greenroom.speech.vad import StreamingVad
+
+        try:
+            StreamingVad()
+        except Exception as exc:
+            self.errors["vad"] = str(exc)
+        try:  # the PII detector (spaCy) redacts every answer: load it before the first one
+            from greenroom.privacy.pii import get_detector
+
+            get_detector().detect("Warm-up sentence from Alice.")
+        except Exception as exc:
+            self.errors["pii"] = str(exc)
+
+    def start_preload(self) -> threading.Thread:
+        thread = threading.Thread(target=self.preload, name="greenroom-preload", daemon=True)
+        thread.start()
+        return thread
+
+    def degraded(self) -> list[dict[str, str]]:
+        """Banners for the pages: what runs degraded right now, in one line each."""
+        notes: list[dict[str, str]] = []
+        if self._synth is not None and getattr(self._synth, "fallback", False):
+            notes.append(
+                {
+                    "code": "fallback_voice",
+                    "detail": "The interviewer speaks with the robotic espeak-ng fallback voice.",
+                }
+            )
+        if "synthesizer" in self.errors:
+            notes.append({"code": "no_voice", "detail": f"No interviewer voice: {self.errors['synthesizer']}"})
+        if "transcriber" in self.errors:
+            notes.append(
+                {"code": "no_asr", "detail": f"Spoken answers unavailable (type them): {self.errors['transcriber']}"}
+            )
+        if "llm" in self.errors:
+            notes.append({"code": "no_llm", "detail": f"The interviewer model is unavailable: {self.errors['llm']}"})
+        preset = self.settings.llm_preset
+        if not self.settings.llm_base_url and not self.settings.llm_model_path and preset in SMALL_PRESETS:
+            notes.append(
+                {
+                    "code": "small_model",
+                    "detail": f"The interviewer runs on the small embedded model ({preset}); follow-ups and "
+                    "feedback are simpler than with a larger model.",
+                }
+            )
+        return notes
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "loaded": {
+                "llm": self._llm is not None,
+                "asr": self._transcriber is not None,
+                "tts": self._synth is not None,
+                "embedder": self._embedder is not None,
+            },
+            "voice": getattr(self._synth, "name", None),
+            "fallback_voice": bool(getattr(self._synth, "fallback", False)),
+            "errors": dict(self.errors),
+            "degraded": self.degraded(),
+        }

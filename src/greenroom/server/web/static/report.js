@@ -1,0 +1,138 @@
+// The report page: scores, key points, strengths and improvements, better-answer outlines, the redacted
+// transcript with fillers highlighted, delivery charts and the practice plan.
+"use strict";
+(async () => {
+  const $ = (id) => document.getElementById(id);
+  const id = GR.param("id");
+  let data;
+  try { data = await GR.api(`/sessions/${id}`); } catch (e) { GR.banner(e.message, "error"); $("overall-body").textContent = ""; return; }
+  const report = data.report || {};
+  const turns = data.turns || [];
+  const meta = data.meta || {};
+  $("meta").textContent = `${meta.track || ""} · ${meta.role || ""} · ${meta.difficulty || ""} · ${GR.when(data.created_at)} · deleted automatically on ${new Date(data.expires_at * 1000).toLocaleDateString()}`;
+  $("export").href = `/api/sessions/${id}/export`;
+  if (!data.report) GR.banner("This interview is not finished: the report covers the answers given so far, without grades.", "warn");
+
+  const list = (items) => {
+    if (!items || !items.length) return GR.el("p", { class: "muted", text: "–" });
+    const ul = GR.el("ul", { class: "tight" });
+    for (const it of items) ul.append(GR.el("li", { text: typeof it === "string" ? it : JSON.stringify(it) }));
+    return ul;
+  };
+  const pick = (obj, ...keys) => { for (const k of keys) if (obj && obj[k] !== undefined && obj[k] !== null) return obj[k]; return undefined; };
+
+  // overall
+  const overall = report.overall && typeof report.overall === "object" ? report.overall : report;
+  const tech = pick(overall, "technical_score", "overall_technical", "technical");
+  const qual = pick(overall, "response_quality", "overall_quality", "quality");
+  const box = GR.el("div", { class: "grid2" },
+    GR.el("div", {}, GR.el("div", { class: "score", id: "score-technical", text: GR.fmt(tech) }), "Technical score (0–10)"),
+    GR.el("div", {}, GR.el("div", { class: "score", id: "score-quality", text: GR.fmt(qual) }), "Response quality (0–10)"));
+  const top = pick(report, "top_improvements", "top_improvement_areas", "improvement_areas");
+  $("overall-body").replaceChildren(box, GR.el("h3", { text: "Top areas to improve" }), list(top));
+
+  // per question
+  const fillerWords = new Set();
+  for (const t of turns) for (const f of ((t.delivery_metrics || {}).fillers || [])) fillerWords.add(f.text.toLowerCase().replace(/[^\w' ]/g, ""));
+  ["um", "uh", "erm", "er", "hmm", "uhm", "umm"].forEach((w) => fillerWords.add(w));
+  const highlight = (text) => {
+    const p = GR.el("p", { class: "transcript" });
+    const words = [...fillerWords].filter(Boolean).sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const re = new RegExp(`\\b(${words.join("|")})\\b`, "gi");
+    let last = 0;
+    for (const m of (text || "").matchAll(re)) {
+      p.append(text.slice(last, m.index), GR.el("mark", { class: "filler", text: m[0], title: "filler" }));
+      last = m.index + m[0].length;
+    }
+    p.append((text || "").slice(last));
+    return p;
+  };
+  const groups = [];
+  for (const t of turns) {
+    const last = groups[groups.length - 1];
+    if (last && t.question_id && last.id === t.question_id) last.turns.push(t);
+    else groups.push({ id: t.question_id, turns: [t] });
+  }
+  groups.forEach((grp, i) => {
+    const g = (grp.turns.find((t) => t.grade) || {}).grade || {};
+    const card = GR.el("article", { class: "card", "aria-labelledby": `q${i}` },
+      GR.el("h3", { id: `q${i}`, text: `${i + 1}. ${grp.turns[0].question}` }),
+      GR.el("p", {}, GR.el("span", { class: "pill", text: `Technical ${GR.fmt(g.technical_score)}` }),
+        GR.el("span", { class: "pill", text: `Quality ${GR.fmt(g.response_quality)}` }),
+        GR.el("span", { class: "pill", text: grp.turns[0].source === "voice" ? "spoken" : "typed" })));
+    grp.turns.forEach((t, k) => {
+      if (k > 0) card.append(GR.el("h4", { text: `Follow-up: ${t.question}` }));
+      card.append(GR.el("h4", { class: "sr-only", text: "Your answer" }),
+        GR.el("p", { class: "muted", text: "Your answer (names and contacts redacted; fillers highlighted):" }), highlight(t.answer));
+      const d = t.delivery_metrics;
+      const v = (t.vision_metrics || {}).face;
+      if (d) card.append(GR.el("p", { class: "delivery" }, `Pace ${GR.fmt(d.wpm, 0)} wpm · ${d.pause_count} pauses (longest ${GR.fmt(d.pause_longest_s)} s) · ${d.filler_count} fillers (${GR.fmt(d.fillers_per_min)}/min) · pitch variation ${GR.fmt(d.pitch_sd_st)} st`));
+      else if (t.delivery_note) card.append(GR.el("p", { class: "muted", text: `Delivery: ${t.delivery_note}` }));
+      if (v) card.append(GR.el("p", { class: "vision" }, `Eye contact ${v.eye_contact_ratio === null ? "–" : Math.round(v.eye_contact_ratio * 100) + "%"} · face in view ${Math.round(v.presence_ratio * 100)}%`));
+    });
+    card.append(GR.el("div", { class: "grid2" },
+        GR.el("div", {}, GR.el("h4", { text: "Key points covered" }), list(g.covered_points)),
+        GR.el("div", {}, GR.el("h4", { text: "Key points missed" }), list(g.missed_points)),
+        GR.el("div", {}, GR.el("h4", { text: "Strengths" }), list(g.strengths)),
+        GR.el("div", {}, GR.el("h4", { text: "To improve" }), list(g.improvement_areas))),
+      GR.el("h4", { text: "A better answer would…" }),
+      Array.isArray(g.better_answer_outline) ? list(g.better_answer_outline) : GR.el("p", { text: g.better_answer_outline || "–" }));
+    $("questions").append(card);
+  });
+
+  // delivery summary and charts
+  const ds = turns.map((t) => t.delivery_metrics).filter(Boolean);
+  const vs = turns.map((t) => t.vision_metrics).filter(Boolean);
+  const mean = (xs) => { const v = xs.filter((x) => typeof x === "number"); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null; };
+  const summary = GR.el("dl", { id: "delivery-figures" });
+  const add = (k, v) => summary.append(GR.el("dt", { text: k }), GR.el("dd", { text: v }));
+  add("Speaking rate", ds.length ? `${GR.fmt(mean(ds.map((d) => d.wpm)), 0)} wpm (target 100–165)` : "not measured (typed answers)");
+  add("Fillers", ds.length ? `${GR.fmt(mean(ds.map((d) => d.fillers_per_min)))} per minute (target ≤ 5)` : "–");
+  add("Pitch variation", ds.length ? `${GR.fmt(mean(ds.map((d) => d.pitch_sd_st)))} semitones (≥ 2 avoids monotone)` : "–");
+  const eye = mean(vs.map((v) => (v.face || {}).eye_contact_ratio));
+  add("Eye contact", eye === null ? "not measured (no camera)" : `${Math.round(eye * 100)}% of the time`);
+  $("delivery-summary").replaceChildren(summary);
+
+  let offset = 0;
+  const wpmX = [], wpmY = [], band = [];
+  const pitchX = [], pitchY = [];
+  turns.forEach((t, i) => {
+    const d = t.delivery_metrics;
+    if (!d) return;
+    for (const p of d.timeline || []) { wpmX.push(offset + (p.start + p.end) / 2); wpmY.push(p.wpm); }
+    pitchX.push(`Q${i + 1}`); pitchY.push(d.pitch_sd_st);
+    offset += d.duration_s;
+  });
+  const xmax = Math.max(offset, 1);
+  Charts.plot("chart-wpm", [
+    { x: [0, xmax, xmax, 0], y: [100, 100, 165, 165], fill: "toself", mode: "none", name: "target 100–165 wpm", fillcolor: "rgba(26,127,55,0.15)", hoverinfo: "skip" },
+    { x: wpmX, y: wpmY, mode: "lines+markers", name: "your pace (wpm)", line: { color: "#0969da" } },
+  ].filter((t, k) => k === 0 ? wpmY.length : true), { xaxis: { title: "seconds of speaking" }, yaxis: { title: "wpm" } },
+  "Target: Microsoft PowerPoint Speaker Coach (100–165 wpm).");
+  Charts.plot("chart-pauses", turns.map((t, i) => ({ type: "bar", name: `Q${i + 1}`, x: ((t.delivery_metrics || {}).pauses || []).map((p, k) => `Q${i + 1}·${k + 1}`), y: ((t.delivery_metrics || {}).pauses || []).map((p) => p.duration) })),
+    { yaxis: { title: "seconds" }, showlegend: false }, "Pauses of 0.25 s or more; over 2 s reads as hesitation.");
+  const counts = {};
+  for (const d of ds) for (const [w, n] of Object.entries(d.filler_counts || {})) counts[w] = (counts[w] || 0) + n;
+  Charts.plot("chart-fillers", [{ type: "bar", x: Object.keys(counts), y: Object.values(counts), name: "fillers", marker: { color: "#bc4c00" } }],
+    { yaxis: { title: "count" } }, ds.length && !Object.keys(counts).length ? "No fillers counted." : "About 5 fillers a minute is typical; fewer sounds more assured.");
+  Charts.plot("chart-pitch", [{ type: "bar", x: pitchX, y: pitchY, name: "pitch SD (semitones)" }, pitchX.length ? { x: pitchX, y: pitchX.map(() => 2), mode: "lines", name: "monotone below 2 st", line: { dash: "dash", color: "#9a6700" } } : {}],
+    { yaxis: { title: "semitones" } }, "Pitch variation (F0 standard deviation); below 2 semitones sounds monotone.");
+  let voff = 0;
+  const ex = [], ey = [];
+  for (const v of vs) {
+    const tl = v.timeline || {};
+    (tl.t || []).forEach((t, k) => { if (tl.eye_contact[k] !== null) { ex.push(voff + t - v.start_s); ey.push(tl.eye_contact[k]); } });
+    voff += Math.max(0, v.end_s - v.start_s);
+  }
+  Charts.plot("chart-eye", [{ x: ex, y: ey, mode: "lines", name: "share of each second looking at the camera", line: { shape: "hv", color: "#8250df" } }],
+    { yaxis: { title: "eye contact", range: [0, 1.05] }, xaxis: { title: "seconds of answering" } }, vs.length ? "" : "No camera in this session.");
+
+  // practice plan
+  const plan = pick(report, "practice_plan", "plan");
+  $("plan-body").replaceChildren(Array.isArray(plan) ? list(plan) : GR.el("p", { text: plan || "The plan appears when the interview is graded." }));
+
+  $("delete").addEventListener("click", async () => {
+    if (!confirm("Delete this session for good?")) return;
+    try { await GR.api(`/sessions/${id}`, { method: "DELETE" }); location.href = "/history"; } catch (e) { GR.banner(e.message, "error"); }
+  });
+})();

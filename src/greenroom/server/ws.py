@@ -1,0 +1,87 @@
+"""The live interview's WebSocket: `/api/interviews/{id}/live` (token checked before accepting).
+
+Messages are dispatched to the `LiveSession`; a malformed or oversized message gets an `error` event
+and the socket stays open. A closed socket detaches the session, which a new socket resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from greenroom.errors import GreenroomError, InputError
+from greenroom.live import protocol as p
+
+log = logging.getLogger("greenroom.server.ws")
+router = APIRouter()
+
+
+@router.websocket("/api/interviews/{interview_id}/live")
+async def live(websocket: WebSocket, interview_id: str) -> None:
+    app = websocket.app
+    auth = app.state.auth
+    if not auth.check(auth.token_from(websocket.headers, websocket.cookies)):
+        await websocket.close(code=1008, reason="token required")
+        return
+    await websocket.accept()
+    max_bytes = app.state.settings.server_max_ws_frame_kb * 1024
+    try:
+        session = await app.state.sessions.get(interview_id)
+    except GreenroomError as exc:
+        await websocket.send_json(p.error_event(exc.code, exc.message, fatal=True))
+        await websocket.close(code=1008)
+        return
+    attached = False
+    try:
+        while True:
+            msg = await websocket.receive()
+            if msg["type"] == "websocket.disconnect":
+                break
+            try:
+                data = msg.get("bytes")
+                if data is not None:
+                    if len(data) > max_bytes:
+                        raise InputError(f"A binary message is over {max_bytes // 1024} KiB; it was dropped.")
+                    if not attached:
+                        continue
+                    if not data:
+                        raise InputError("An empty binary message.")
+                    if data[0] == p.AUDIO_TAG:
+                        session.on_audio(data[1:])
+                    elif data[0] == p.FRAME_TAG:
+                        session.spawn(session.on_frame(data[1:]))
+                    else:
+                        raise InputError(f"Unknown binary message tag {data[0]}.")
+                    continue
+                text = msg.get("text") or ""
+                if len(text) > max_bytes:
+                    raise InputError(f"A message is over {max_bytes // 1024} KiB; it was dropped.")
+                m = p.parse_client_message(text)
+                if isinstance(m, p.Ping):
+                    await websocket.send_json(p.event("pong"))
+                elif isinstance(m, p.Hello):
+                    await session.attach(websocket.send_json, websocket.send_bytes, m)
+                    attached = True
+                elif not attached:
+                    raise InputError("Say hello first.")
+                elif isinstance(m, p.AnswerText):
+                    session.spawn(session.on_text(m.text))
+                elif isinstance(m, p.Done):
+                    session.spawn(session.on_done())
+                elif isinstance(m, p.Playback):
+                    if session.phase == "speaking":
+                        session.spawn(session.start_listening())
+                elif isinstance(m, p.Skip):
+                    session.spawn(session.on_text("(skipped)"))
+                elif isinstance(m, p.Finish):
+                    session.spawn(session.finish_early())
+            except GreenroomError as exc:
+                await websocket.send_json(p.error_event(exc.code, exc.message))
+    except WebSocketDisconnect:
+        pass
+    except RuntimeError:  # sending on a socket that just closed
+        pass
+    finally:
+        if attached:
+            session.detach(websocket.send_json)
