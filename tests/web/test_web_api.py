@@ -3,9 +3,11 @@ listed, shown, exported and deleted; history aggregates; retention is saved to t
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 TURN = {
@@ -94,3 +96,20 @@ def test_plotly_is_served_locally(client: TestClient) -> None:
     r = client.get("/vendor/plotly.min.js")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
     assert len(r.content) > 1_000_000 and b"plotly" in r.content[:2000].lower()
+
+
+@pytest.mark.slow
+def test_job_description_adds_a_tailored_question_and_is_not_kept(client: TestClient) -> None:
+    jd = "Backend engineer: Python, PostgreSQL, Kafka event pipelines, on-call for payment services."
+    r = client.post(
+        "/api/interviews",
+        json={"track": "technical", "role": "backend", "questions": 2, "consent": True, "job_description": jd},
+    )
+    assert r.status_code == 201, r.text
+    stored = client.app.state.store.get_session(r.json()["id"])["meta"]  # type: ignore[attr-defined]
+    state = json.loads(stored["state"])
+    assert len(state["questions"]) == 3  # two from the bank, one tailored (or a bank fallback that says so)
+    extra = state["questions"][-1]
+    assert extra["id"].startswith("tailored-") or any("bank question" in n for n in state["degraded"])
+    assert len(extra["key_points"]) >= 2
+    assert "job_description" not in stored["setup"] and jd not in json.dumps(stored)  # used once, never kept

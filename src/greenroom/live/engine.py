@@ -62,6 +62,34 @@ def new_state(settings: Settings, setup: Setup, interview_id: str) -> Any:
     )
 
 
+def tailor_state(resources: Models, state: Any, setup: Setup) -> Any:
+    """Add the LLM-written question(s) fitted to the pasted job description / résumé (guarded, with bank
+    fallbacks); a fallback or failure is noted in the state's degraded notes. Blocking: call in a thread."""
+    from greenroom.interview.interviewer import Interviewer
+    from greenroom.interview.plan import fallback_questions
+
+    if not (setup.job_description.strip() or setup.resume.strip()):
+        return state
+    interviewer = Interviewer(
+        resources.interviewer_llm(),
+        guard=resources.try_load("question_guard"),
+        anonymize=resources.new_anonymizer(),
+        embedder=resources.embedder(),
+    )
+    extra = interviewer.tailor(
+        setup.job_description.strip() or None,
+        setup.resume.strip() or None,
+        track=state.track,
+        role=state.role,
+        fallbacks=fallback_questions(question_bank(resources.settings), state.questions, state.track, state.role),
+    )
+    known = {q.id for q in state.questions}
+    state.questions += [q for q in extra if q.id not in known]
+    for note in getattr(interviewer, "tailor_notes", []):
+        state.note(note)
+    return state
+
+
 @dataclass
 class Engine:
     """One interview's interviewer and background grader.

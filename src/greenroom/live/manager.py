@@ -30,13 +30,15 @@ class SessionManager:
             "track": setup.track,
             "role": setup.role,
             "difficulty": setup.difficulty,
-            "setup": setup.model_dump(mode="json"),
+            # minimised: the pasted job description and résumé are used once, to tailor questions, never kept
+            "setup": setup.model_dump(mode="json", exclude={"job_description", "resume"}),
             "status": "in_progress",
             "phase": "new",
         }
         sid = self.store.create_session(meta)
         try:
             state = eng.new_state(self.settings, setup, sid)
+            state = eng.tailor_state(self.resources, state, setup)
         except Exception:
             self.store.delete_session(sid, compact=False)
             raise
