@@ -92,7 +92,7 @@ def main() -> None:
             deadline = time.monotonic() + 1200
             session = None
             shown = 0
-            while "/report" not in page.url and time.monotonic() < deadline:
+            while "/report" not in page.url and time.monotonic() < deadline and len(timings) + shown < args.turns:
                 time.sleep(0.5)
                 session = session or srv.app.state.sessions.sessions.get(sid)
                 if session is not None and len(session.timings) > shown:
@@ -101,7 +101,7 @@ def main() -> None:
                         f"  turn {len(timings) + shown + 1}: " + ", ".join(f"{k} {v}" for k, v in t.items()), flush=True
                     )
                     shown += 1
-            got = session.timings if session else []
+            got = list(session.timings[: args.turns - len(timings)]) if session else []  # enough: stop early
             timings += got
             print(f"interview {sid[:8]}: {len(got)} answers timed ({len(timings)} so far)")
         print(f"voice: {getattr(resources.synthesizer(), 'name', '?')} (fallback: {resources.synthesizer().fallback})")
