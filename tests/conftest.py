@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,16 @@ MODEL_DIR = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     return MODEL_DIR
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The real MiniLM sentence embedder, loaded and warmed once for the whole test session."""
+    from greenroom.embeddings import get_embedder
+
+    emb = get_embedder()
+    emb.encode(["warm up"])
+    return emb
 
 
 @pytest.fixture(scope="session")

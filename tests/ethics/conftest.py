@@ -10,15 +10,6 @@ from greenroom.ethics.events import GuardMetrics
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Any:
-    from greenroom.embeddings import get_embedder
-
-    emb = get_embedder()
-    emb.encode(["warm up"])
-    return emb
-
-
-@pytest.fixture(scope="session")
 def question_guard(embedder: Any) -> Any:
     from greenroom.ethics.guard import QuestionGuard
 

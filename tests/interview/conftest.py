@@ -14,15 +14,6 @@ LEVELS = ("strong", "medium", "weak")
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Any:
-    from greenroom.embeddings import get_embedder
-
-    emb = get_embedder()
-    emb.encode(["warm up"])
-    return emb
-
-
-@pytest.fixture(scope="session")
 def llm(settings: Any) -> Any:
     from greenroom.llm.factory import create_chat_model
 
