@@ -74,6 +74,7 @@ class LiveSession:
         self._holding = False  # background grading held while the candidate speaks
         self._last_frame_t = -1.0
         self._vision_t0 = time.monotonic()
+        self._calibration: str | None = None  # None, "waiting", "running", then "calibrated"/"skipped"/"failed"
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.timings: list[dict[str, Any]] = []
@@ -111,7 +112,13 @@ class LiveSession:
         if self.phase == "done":
             await self.emit("finished", session_id=self.id)
         elif self.phase == "new":
-            self.spawn(self._open())
+            if hello.calibrate and self._vision is not None and self._calibration in (None, "waiting", "running"):
+                self._calibration = "waiting"  # the first question follows the calibration step (or its skip)
+                await self.emit("calibrate", seconds=3.0)
+            else:
+                if self._calibration in ("waiting", "running"):
+                    self._calibration = "skipped"
+                self.spawn(self._open())
         elif self.current is not None:  # resumed: ask the current question again
             self.spawn(self._ask(self.current, again=True))
 
@@ -424,11 +431,35 @@ class LiveSession:
         self._listener = None
         await self._answer(text, "typed", None, None, "typed")
 
+    async def on_calibrate(self, action: str) -> None:
+        """The room's look-at-the-camera step before the first question: start, end (or skip) it."""
+        if self._calibration not in ("waiting", "running") or self._vision is None:
+            raise InputError("There is no calibration step now.")
+        if action == "start":
+            await asyncio.to_thread(self._with_vision, "start_calibration")
+            self._calibration = "running"
+            return
+        detail = "Skipped: eye contact will be reported as uncalibrated."
+        state = "skipped"
+        if action == "end" and self._calibration == "running":
+            try:
+                await asyncio.to_thread(self._with_vision, "end_calibration")
+                state, detail = "calibrated", "Calibrated: eye contact is measured from how you look at the camera."
+            except GreenroomError as exc:
+                state, detail = "failed", exc.message
+        self._calibration = state
+        await self.emit("calibration", state=state, detail=detail)
+        self.spawn(self._open())
+
+    def _with_vision(self, method: str) -> Any:
+        with self._vlock:
+            return getattr(self._vision, method)()
+
     async def on_frame(self, payload: bytes) -> None:
         """One JPEG camera frame: analysed at once and dropped; a frame arriving while one is analysed is skipped."""
         if payload[:3] != b"\xff\xd8\xff":
             raise InputError("A camera frame must be a JPEG image.")
-        if self._vision is None or self._vision_busy or self.phase != "listening":
+        if self._vision is None or self._vision_busy or (self.phase != "listening" and self._calibration != "running"):
             return
         now = self._vision_time()
         if now - self._last_frame_t < 1.0 / self.settings.server_vision_fps:
@@ -534,6 +565,9 @@ class LiveSession:
 
                 d = await asyncio.to_thread(analyze_delivery, audio, transcript)
                 turn["delivery_metrics"] = d.model_dump(mode="json")
+                for r in turn["delivery_metrics"]["restarts"]:  # only words the redacted answer shows
+                    if r["text"].lower() not in str(turn.get("answer", "")).lower():
+                        r["text"] = "(redacted)"
             except GreenroomError as exc:
                 turn["delivery_note"] = exc.message
         if vision is not None:
