@@ -100,7 +100,7 @@
   const eye = mean(vs.map((v) => (v.face || {}).eye_contact_ratio));
   const faces = vs.map((v) => v.face || {});
   const calibrated = faces.length && faces.every((f) => f.eye_contact_calibrated);
-  add("Eye contact", eye === null ? "not measured (no camera)" : `${Math.round(eye * 100)}% of the answer time (${calibrated ? "calibrated" : "uncalibrated: the camera check was skipped or failed"})`);
+  add("Eye contact", eye === null ? "not measured (no camera)" : `${Math.round(eye * 100)}% of the time answering (${calibrated ? "calibrated" : "uncalibrated: the camera check was skipped or failed"})`);
   add("Restarts and repetitions", ds.length ? `${ds.reduce((a, d) => a + (d.restart_count || 0), 0)} in all` : "–");
   $("delivery-summary").replaceChildren(summary);
 
