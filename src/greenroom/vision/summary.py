@@ -354,7 +354,9 @@ def summarize(
     else:
         ec = face.eye_contact_ratio
         message = f"face in {face.presence_ratio:.0%} of frames" + (
-            f", eye contact {ec:.0%} of that time" if ec is not None else ", landmarks not measurable"
+            f", eye contact {ec:.0%} of that time ({face.eye_contact_method})"
+            if ec is not None
+            else ", landmarks not measurable"
         )
     if detected and face.eye_contact_ratio is None:
         notes.append("A face was detected but too small or unclear for head pose and gaze.")
