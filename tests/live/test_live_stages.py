@@ -106,3 +106,42 @@ def test_reply_stage_uses_a_matching_speculation_and_drops_another(bank: Any, em
     assert service.turns == [] and service.state.index == 0  # nothing adopted: the state is untouched
     assert norm("Hello, world.") == "hello world"
     service.close()
+
+
+@pytest.mark.slow
+def test_vision_stage_calibration_then_a_calibrated_turn(settings: Settings) -> None:
+    """The room's camera check on the vision stage: JPEG frames of a frontal face set the baseline, and the
+    turn after it reports calibrated eye contact; ending a check that saw no face fails and says so."""
+    import cv2
+    from skimage import data
+
+    from greenroom.errors import InputError
+    from greenroom.live.stages.vision import VisionStage
+    from greenroom.vision.stream import StreamingVisionAnalyzer
+
+    canvas = np.full((480, 640, 3), 90, np.uint8)
+    canvas[:, 16:624] = cv2.resize(data.astronaut(), (624, 624))[40:520, 8:616]
+    face = cv2.imencode(".jpg", cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))[1].tobytes()
+    blank = cv2.imencode(".jpg", np.full((480, 640, 3), 90, np.uint8))[1].tobytes()
+    stage = VisionStage(StreamingVisionAnalyzer(settings), fps=1000.0)
+
+    async def feed(frame: bytes, n: int) -> None:
+        for _ in range(n):
+            await stage.push(frame)
+            await asyncio.sleep(0.01)
+
+    try:
+        stage.calibrate("start")
+        asyncio.run(feed(blank, 2))
+        with pytest.raises(InputError, match="Calibration failed"):
+            stage.calibrate("end")
+        stage.calibrate("start")
+        asyncio.run(feed(face, 5))
+        assert stage.calibrate("end").calibrated
+        stage.start_turn("turn-0")
+        asyncio.run(feed(face, 4))
+        figures = stage.end_turn()
+        assert figures is not None and figures["face"]["eye_contact_method"] == "calibration"
+        assert figures["face"]["eye_contact_calibrated"] and figures["face"]["eye_contact_ratio"] == 1.0
+    finally:
+        stage.close()

@@ -70,6 +70,7 @@ class LiveSession:
         self._redact: RedactionStage | None = None
         self._vision: VisionStage | None = None
         self._holding = False  # background grading held while the candidate speaks
+        self._calibration: str | None = None  # None, "waiting", "running", then "calibrated"/"skipped"/"failed"
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Future[Any]] = set()
 
@@ -114,7 +115,13 @@ class LiveSession:
         if self.phase == "done":
             await self.emit("finished", session_id=self.id)
         elif self.phase == "new":
-            self.spawn(self._open())
+            if hello.calibrate and self._vision is not None and self._calibration in (None, "waiting", "running"):
+                self._calibration = "waiting"  # the first question follows the calibration step (or its skip)
+                await self.emit("calibrate", seconds=3.0)
+            else:
+                if self._calibration in ("waiting", "running"):
+                    self._calibration = "skipped"
+                self.spawn(self._open())
         elif self.service.current is not None:  # resumed: ask the current question again
             self.spawn(self._ask(self.service.current, again=True))
 
@@ -345,11 +352,31 @@ class LiveSession:
         self._listening = None
         await self._answer(None, "skipped", None, None)
 
+    async def on_calibrate(self, action: str) -> None:
+        """The room's look-at-the-camera step before the first question: start, end (or skip) it."""
+        if self._calibration not in ("waiting", "running") or self._vision is None:
+            raise InputError("There is no calibration step now.")
+        if action == "start":
+            await asyncio.to_thread(self._vision.calibrate, "start")
+            self._calibration = "running"
+            return
+        detail = "Skipped: eye contact will be reported as uncalibrated."
+        state = "skipped"
+        if action == "end" and self._calibration == "running":
+            try:
+                await asyncio.to_thread(self._vision.calibrate, "end")
+                state, detail = "calibrated", "Calibrated: eye contact is measured from how you look at the camera."
+            except GreenroomError as exc:
+                state, detail = "failed", exc.message
+        self._calibration = state
+        await self.emit("calibration", state=state, detail=detail)
+        self.spawn(self._open())
+
     async def on_frame(self, payload: bytes) -> None:
         """One JPEG camera frame: analysed at once and dropped."""
         if payload[:3] != b"\xff\xd8\xff":
             raise InputError("A camera frame must be a JPEG image.")
-        if self._vision is None or self.phase != "listening":
+        if self._vision is None or (self.phase != "listening" and self._calibration != "running"):
             return
         fields = await self._vision.push(payload)
         if fields is not None:

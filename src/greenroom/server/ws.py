@@ -78,6 +78,8 @@ async def live(websocket: WebSocket, interview_id: str) -> None:
                     session.spawn(session.on_skip())
                 elif isinstance(m, p.Finish):
                     session.spawn(session.finish_early())
+                elif isinstance(m, p.Calibrate):
+                    session.spawn(session.on_calibrate(m.action))
             except GreenroomError as exc:
                 await websocket.send_json(p.error_event(exc.code, exc.message))
     except WebSocketDisconnect:

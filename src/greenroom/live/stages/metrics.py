@@ -18,6 +18,9 @@ async def measure_turn(turn: Any, audio: Any, transcript: Any, vision: dict[str,
         try:
             d = await asyncio.to_thread(analyze_delivery, audio, transcript)
             turn.delivery_metrics = d.model_dump(mode="json")
+            for r in turn.delivery_metrics["restarts"]:  # only words that the redacted answer shows
+                if r["text"].lower() not in str(turn.answer or "").lower():
+                    r["text"] = "(redacted)"
         except GreenroomError as exc:
             turn.delivery_note = exc.message
     if vision is not None:

@@ -43,6 +43,14 @@ class VisionStage:
             return None
         return {"face_count": fb.face_count, "eye_contact": fb.eye_contact, "hint": hint(fb)}
 
+    def calibrate(self, action: str) -> Any:
+        """The eye-contact calibration: `start` it, or `end` it (the baseline; `InputError` when no face
+        was seen). Blocking."""
+        with self._lock:
+            if action == "start":
+                return self.analyzer.start_calibration()
+            return self.analyzer.end_calibration()
+
     def _push(self, payload: bytes, t: float) -> Any:
         with self._lock:
             return self.analyzer.push_frame(payload, t)
