@@ -17,7 +17,7 @@ from greenroom.ethics.datasets import data_path, load_labelled
 from greenroom.ethics.events import GuardMetrics
 from greenroom.ethics.guard import QuestionGuard
 from greenroom.ethics.head import GuardHead, load_default_head
-from greenroom.training.guard_train import guard_training_items, train_guard_head
+from greenroom.training.guard_train import guard_training_items
 
 BLIND = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml")
 

@@ -40,7 +40,11 @@ INTERVIEWER_SYSTEM = (
     "given. No preamble, no answer."
 )
 SPLITS = ("train", "validation", "test")
-RUBRIC_LABELS = {"strong": (3, "correct and complete"), "medium": (2, "correct, misses key points"), "weak": (0, "wrong")}
+RUBRIC_LABELS = {
+    "strong": (3, "correct and complete"),
+    "medium": (2, "correct, misses key points"),
+    "weak": (0, "wrong"),
+}
 LICENCES = {
     "bank": "Greenroom question bank, written for the project (project licence)",
     "grading_set": "Greenroom labelled grading set, written for the project (project licence)",
@@ -119,7 +123,9 @@ def bank_examples(questions: Iterable[Any]) -> list[dict[str, Any]]:
     for q in questions:
         for role in q.roles:
             ask = f"Track: {q.track}. Role: {role}. Difficulty: {q.difficulty}. Ask the next question."
-            out.append({"messages": _msgs(INTERVIEWER_SYSTEM, ask, q.text), "source": "bank", "task": "interviewer_turn"})
+            out.append(
+                {"messages": _msgs(INTERVIEWER_SYSTEM, ask, q.text), "source": "bank", "task": "interviewer_turn"}
+            )
         for point in q.key_points:
             hint = _closest_hint(point, q.follow_up_hints)
             if hint is None:
@@ -185,7 +191,11 @@ def session_examples(sessions: Iterable[dict[str, Any]], anonymize: Callable[[st
             elif turn.get("kind") == "follow_up" and last_main is not None and turn.get("target"):
                 ask = f"Main question: {anonymize(str(last_main.get('prompt')))}\nTopic to ask about: {turn['target']}"
                 out.append(
-                    {"messages": _msgs(FOLLOW_UP_SYSTEM, ask, anonymize(prompt)), "source": "session", "task": "follow_up"}
+                    {
+                        "messages": _msgs(FOLLOW_UP_SYSTEM, ask, anonymize(prompt)),
+                        "source": "session",
+                        "task": "follow_up",
+                    }
                 )
     return out
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from greenroom.errors import InputError
 from greenroom.ethics.datasets import LabelledItem, load_exemplars, load_labelled
 from greenroom.ethics.head import PROPER, GuardHead
-from greenroom.errors import InputError
 
 C_GRID = (4.0, 16.0, 64.0, 256.0)
 THRESHOLDS = tuple(round(i / 100, 2) for i in range(5, 96))

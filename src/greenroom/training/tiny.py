@@ -18,7 +18,9 @@ CHATML_TEMPLATE = (
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
-def make_tiny_base(out_dir: Path, texts: Iterable[str], *, vocab_size: int = 512, hidden: int = 64, seed: int = 0) -> Path:
+def make_tiny_base(
+    out_dir: Path, texts: Iterable[str], *, vocab_size: int = 512, hidden: int = 64, seed: int = 0
+) -> Path:
     """Save a tiny tokenizer + random Qwen2 model to `out_dir` and return it."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
