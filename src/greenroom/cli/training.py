@@ -135,5 +135,59 @@ def train_data(
     typer.echo(f"sessions used: {card.sessions_consented} (opted in); data card: {out / 'README.md'}")
 
 
+@train_app.command("lora")
+def train_lora_cmd(
+    base: Path = typer.Option(None, help="Base model: a GGUF file or HF folder (default: the embedded 1.5B GGUF)."),
+    data: Path = typer.Option(None, help="Dataset folder from `train data` (default: <data_dir>/training/data)."),
+    output: Path = typer.Option(None, help="Adapter folder (default: <data_dir>/training/adapters/<time>)."),
+    epochs: float = typer.Option(3.0, min=0.01, help="Epochs (seed default 3)."),
+    batch_size: int = typer.Option(4, min=1, help="Batch size (seed default 4)."),
+    learning_rate: float = typer.Option(5e-5, min=0.0, help="Learning rate (seed default 5e-5)."),
+    warmup_steps: int = typer.Option(500, min=0, help="Warmup steps (seed 500), capped at 10% of the steps."),
+    max_steps: int = typer.Option(-1, help="Stop after this many steps (-1: the epochs decide)."),
+    max_length: int = typer.Option(384, min=16, help="Longest example in tokens."),
+    export: bool = typer.Option(
+        True, "--export/--no-export", help="Also write a GGUF LoRA for the llama_cpp back-end."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """LoRA fine-tune the interviewer model (transformers Trainer + peft) and export the adapter to GGUF."""
+    import time
+
+    from greenroom.llm.presets import get_preset
+    from greenroom.training.export import export_gguf_lora, save_base_config
+    from greenroom.training.lora import LoraArgs, load_base, train_lora
+
+    settings = get_settings()
+    base_path = base or get_preset("qwen2.5-coder-1.5b").path(settings.model_dir)
+    data_dir = data or settings.data_dir / "training" / "data"
+    out = output or settings.data_dir / "training" / "adapters" / time.strftime("%Y%m%d-%H%M%S")
+    args = LoraArgs(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        warmup_steps=warmup_steps,
+        max_steps=max_steps,
+        max_length=max_length,
+    )
+    model, tok = load_base(base_path)
+    result = train_lora((model, tok), data_dir, out, args)
+    report = result.to_dict()
+    report["base"] = str(base_path)
+    if export:
+        cfg = save_base_config(model, out / "base_config")
+        report["gguf_lora"] = str(
+            export_gguf_lora(out, cfg, out / "adapter.gguf", llama_cpp_dir=settings.training_llama_cpp_dir)
+        )
+    (out / "training.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"adapter -> {out} ({result.steps} steps, warmup {result.warmup_steps}, {result.seconds:.0f} s)")
+    typer.echo(f"loss: train {result.train_loss:.3f}; validation {result.eval_loss_before} -> {result.eval_loss}")
+    if export:
+        typer.echo(f"GGUF LoRA: {report['gguf_lora']} (GREENROOM_LLM_LORA_PATH for the llama_cpp back-end)")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(train_app, name="train")
