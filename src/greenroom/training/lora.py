@@ -65,6 +65,7 @@ class LoraResult:
     eval_loss: float | None
     eval_loss_before: float | None
     seconds: float
+    train_seconds: float  # the optimiser steps alone (Trainer's train_runtime)
     args: dict[str, Any]
     model: Any = None  # the trained peft model, in memory (for an agreement check); not serialised
 
@@ -96,6 +97,14 @@ def load_base(path: Path, *, dtype: str = "float32") -> tuple[Any, Any]:
         kw, folder = {}, str(path)
     tok = AutoTokenizer.from_pretrained(folder, local_files_only=True, **kw)
     model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=torch_dtype, **kw)
+    if path.is_file():
+        # transformers dequantises GGUF weights into ordinary float tensors but still marks the model as
+        # GGUF-"quantized", which its Trainer refuses; the weights are plain float32, so drop the marker.
+        model.hf_quantizer = None
+        if hasattr(model, "is_quantized") and not isinstance(type(model).__dict__.get("is_quantized"), property):
+            model.is_quantized = False
+        if getattr(model.config, "quantization_config", None) is not None:
+            del model.config.quantization_config
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return model, tok
@@ -200,6 +209,7 @@ def train_lora(
         eval_loss=after,
         eval_loss_before=before,
         seconds=time.perf_counter() - t0,
+        train_seconds=float(out.metrics.get("train_runtime", 0.0)),
         args=a.to_dict(),
         model=peft_model,
     )
