@@ -15,6 +15,7 @@ from greenroom.cli import ethics as ethics_commands
 from greenroom.cli import interview as interview_commands
 from greenroom.cli import privacy as privacy_commands
 from greenroom.cli import server as server_commands
+from greenroom.cli import training as training_commands
 from greenroom.cli import vision as vision_commands
 from greenroom.config import get_settings
 from greenroom.errors import GreenroomError
@@ -35,6 +36,7 @@ privacy_commands.register(app)
 ethics_commands.register(app)
 server_commands.register(app)
 interview_commands.register(app)
+training_commands.register(app)
 
 
 def main() -> None:
