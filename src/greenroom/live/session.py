@@ -27,6 +27,7 @@ from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
 from greenroom.live.base import Models
 from greenroom.live.protocol import AUDIO_TAG, error_event, event
+from greenroom.live.saver import RetryingSaver
 
 log = logging.getLogger("greenroom.live")
 
@@ -79,6 +80,8 @@ class LiveSession:
         self.timings: list[dict[str, Any]] = []
         self.voice = self.setup.voice
         self.camera = self.setup.camera
+        self.report: dict[str, Any] | None = None  # built at the end; stored with the turns by `_write`
+        self._saver = RetryingSaver(self._write, self._storage_event, settings.storage_retry_s)
 
     # --- socket ---------------------------------------------------------------------------------------
     async def attach(self, send_json: SendJson, send_bytes: SendBytes, hello: Any) -> None:
@@ -569,16 +572,18 @@ class LiveSession:
         self.phase = "finishing"
         await self.emit("status", detail="Preparing your report…")
         await asyncio.gather(*[t for t in self._tasks if t is not asyncio.current_task()], return_exceptions=True)
-        report = await asyncio.to_thread(self._build_and_store)
+        report = await asyncio.to_thread(self._build_report)
+        self.report = report
         self.phase = "done"
         await self._save()
+        await self._saver.wait()  # the report is only announced once it is stored
         if self._vision is not None:
             await asyncio.to_thread(self._vision.close)
             self._vision = None
         await self.emit("finished", session_id=self.id, overall=report.get("overall"))
 
-    def _build_and_store(self) -> dict[str, Any]:
-        """Wait for the grades (those lost to a restart are redone now), build the report, store the turns."""
+    def _build_report(self) -> dict[str, Any]:
+        """Wait for the grades (those lost to a restart are redone now) and build the report."""
         assert self.engine is not None
         grades = self.engine.grades(self.state, timeout=None)
         graded: set[str] = set()
@@ -587,13 +592,25 @@ class LiveSession:
             if qid in grades and qid not in graded:
                 turn["grade"] = grades[qid].model_dump(mode="json")
                 graded.add(qid)
-        report = eng.build_report(self.state, grades, eng.delivery_for_report(self.turns))
-        for i, turn in enumerate(self.turns):
-            self.store.add_turn(self.id, i, turn)
-        self.store.save_report(self.id, report)
-        return report
+        return eng.build_report(self.state, grades, eng.delivery_for_report(self.turns))
 
-    async def _save(self) -> None:
+    def _write(self) -> None:
+        """Store the newest state (blocking; every write replaces the last, so a retry loses nothing)."""
+        if self.report is not None:
+            for i, turn in enumerate(self.turns):
+                self.store.add_turn(self.id, i, turn)
+            self.store.save_report(self.id, self.report)
+        self.store.update_session_meta(self.id, self.meta)
+
+    async def _storage_event(self, ok: bool, detail: str) -> None:
+        """The page's banner: storage unavailable (the interview goes on), or back."""
+        self.degraded = [d for d in self.degraded if d["code"] != "storage_unavailable"]
+        if not ok:
+            self.degraded.append({"code": "storage_unavailable", "detail": detail})
+        await self.emit("storage", ok=ok, detail=detail)
+
+    async def _save(self) -> bool:
+        """Save the state now (False: storage is away; it is kept in memory and retried)."""
         meta = dict(self.meta)
         meta.update(
             state=self.state.model_dump_json(),
@@ -603,13 +620,14 @@ class LiveSession:
             status="done" if self.phase == "done" else "in_progress",
         )
         self.meta = meta
-        await asyncio.to_thread(self.store.update_session_meta, self.id, meta)
+        return await self._saver.save()
 
     def _vision_time(self) -> float:
         return time.monotonic() - self._vision_t0
 
     async def close(self) -> None:
         self._hold_background(False)
+        self._saver.cancel()
         await self._audio_q.put(None)
         if self.engine is not None:
             self.engine.close()
