@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -145,24 +146,30 @@ def main() -> None:
             server = psutil.Process(proc.pid)
             t0 = time.monotonic()
             samples: list[tuple[float, float, int, int]] = []  # (minutes, RSS MiB, fds, interviews)
-            done = failed = 0
-            next_sample = 0.0
-            print(f"{'min':>6} {'RSS MiB':>9} {'fds':>5} {'interviews':>10}")
-            while (now := time.monotonic() - t0) < args.minutes * 60:
-                if now >= next_sample:
+            counts = {"done": 0, "failed": 0}
+            stop = threading.Event()
+
+            def sample() -> None:  # on its own clock: an interview may take longer than --every
+                while True:
                     rss, fds = server.memory_info().rss / 2**20, server.num_fds()
-                    samples.append((now / 60, rss, fds, done))
-                    print(f"{now / 60:6.1f} {rss:9.1f} {fds:5d} {done:10d}", flush=True)
-                    next_sample += args.every
+                    samples.append(((time.monotonic() - t0) / 60, rss, fds, counts["done"]))
+                    print(f"{samples[-1][0]:6.1f} {rss:9.1f} {fds:5d} {counts['done']:10d}", flush=True)
+                    if stop.wait(args.every):
+                        return
+
+            print(f"{'min':>6} {'RSS MiB':>9} {'fds':>5} {'interviews':>10}")
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            while time.monotonic() - t0 < args.minutes * 60:
                 try:
                     interview(base, port, args.questions)
-                    done += 1
+                    counts["done"] += 1
                 except Exception as exc:  # counted and shown; the soak goes on
-                    failed += 1
+                    counts["failed"] += 1
                     print(f"interview failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            rss, fds = server.memory_info().rss / 2**20, server.num_fds()
-            samples.append(((time.monotonic() - t0) / 60, rss, fds, done))
-            print(f"{samples[-1][0]:6.1f} {rss:9.1f} {fds:5d} {done:10d}")
+            stop.set()
+            sampler.join()
+            done, failed = counts["done"], counts["failed"]
         finally:
             proc.terminate()
             try:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storage"))
-from pg_testserver import PgServer, start  # noqa: E402
+from pg_testserver import pg_server  # noqa: E402, F401 (the session fixture)
 
 TOKEN = "fault-token-0123456789"
 BASE = "http://127.0.0.1:8000"
@@ -51,16 +51,6 @@ def fill(mnt: Path) -> Path:
     finally:
         os.close(fd)
     return filler
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator[PgServer]:
-    try:
-        server = start()
-    except Exception as exc:  # fail, never skip
-        pytest.fail(f"PostgreSQL test server could not start: {exc}", pytrace=False)
-    yield server
-    server.stop()
 
 
 def until(ws: Any, kind: str, seen: list[dict[str, Any]]) -> dict[str, Any]:

@@ -29,7 +29,8 @@ ANSWERS = [
 _n = itertools.count()
 
 
-def test_postgres_stopped_mid_interview_loses_nothing(pg: PgServer, tmp_path: Path, model_dir: Path) -> None:
+def test_postgres_stopped_mid_interview_loses_nothing(pg_server: PgServer, tmp_path: Path, model_dir: Path) -> None:
+    pg = pg_server
     url = pg.create_database(f"greenroom_fault_{next(_n)}")
     settings = Settings(
         data_dir=tmp_path / "data",

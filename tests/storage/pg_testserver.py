@@ -12,8 +12,11 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 
 def _find_pg_bin() -> Path:
@@ -123,3 +126,14 @@ def _wait_ready(server: PgServer) -> None:
                 server.stop()
                 raise
             time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """The server for the whole test session (conftests import this fixture); fails, never skips."""
+    try:
+        server = start()
+    except Exception as exc:  # fail, never skip
+        pytest.fail(f"PostgreSQL test server could not start: {exc}", pytrace=False)
+    yield server
+    server.stop()
