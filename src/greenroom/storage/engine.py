@@ -60,7 +60,7 @@ def corrupt_error(path: Path | str, why: str) -> StorageCorruptError:
     return StorageCorruptError(
         f"The database file {path} is damaged ({why}); Greenroom will not replace it.",
         hint=f"Restore it from a backup, or move it aside (`mv {path} {path}.broken`) to start with an empty "
-        "store; `greenroom doctor` checks it again.",
+        "store, then start Greenroom again.",
     )
 
 
