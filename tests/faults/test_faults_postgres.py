@@ -39,6 +39,7 @@ def test_postgres_stopped_mid_interview_loses_nothing(pg_server: PgServer, tmp_p
         server_preload_models=False,
         interview_max_follow_ups=0,
         interview_rubric=False,
+        llm_preset="qwen2.5-coder-0.5b",  # loaded by the session, never asked: the smaller one loads faster
         storage_retry_s=0.3,
     )
     headers = {"authorization": f"Bearer {TOKEN}"}
