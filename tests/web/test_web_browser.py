@@ -171,7 +171,7 @@ def test_voice_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
             assert 90 <= d["wpm"] <= 230, d["wpm"]  # espeak-ng at 150 wpm
             assert d["word_count"] >= 20, t["answer"]
             assert d["pause_longest_s"] is None or d["pause_longest_s"] < 3
-            assert v["frames_analysed"] >= 5 and v["face"]["presence_ratio"] > 0.8, v["face"]
+            assert v["frames"] >= 5 and v["face"]["presence_ratio"] > 0.8, v["face"]
             assert 0.0 <= v["face"]["eye_contact_ratio"] <= 1.0
         figures = page.inner_text("#delivery-figures")
         assert re.search(r"\d+ wpm", figures) and re.search(r"Eye contact\s+\d+% of the time", figures), figures

@@ -1,6 +1,6 @@
 """Saving a live interview when storage may be away: a full disk, a database server that restarts.
 
-`RetryingSaver.save()` writes the session's newest state (the `write` callable reads it when it runs).
+`RetryingSaver.save()` writes the session's newest state (`prepare` reads it on the event loop, each try).
 When the store answers `StorageUnavailableError`, the interview goes on from memory: the page gets a
 `storage` event (`ok: false`, shown as a banner), and the save is retried every `retry_s` seconds with
 whatever the state is by then, until it succeeds (`storage` event with `ok: true`). Nothing is dropped:
@@ -22,9 +22,14 @@ class RetryingSaver:
     """One interview's saves; `notify(ok, detail)` tells the page when storage goes away and comes back."""
 
     def __init__(
-        self, write: Callable[[], None], notify: Callable[[bool, str], Awaitable[None]], retry_s: float = 2.0
+        self,
+        prepare: Callable[[], Callable[[], None]],
+        write: Callable[[Callable[[], None]], None],
+        notify: Callable[[bool, str], Awaitable[None]],
+        retry_s: float = 2.0,
     ) -> None:
-        self._write = write
+        self._prepare = prepare  # on the event loop: the newest state, as a blocking call
+        self._write = write  # in a worker thread: runs it
         self._notify = notify
         self.retry_s = retry_s
         self.unavailable: str | None = None  # why the last save failed; None when the store is up to date
@@ -35,7 +40,7 @@ class RetryingSaver:
         """Write now; on a storage failure keep the state, tell the page and retry in the background."""
         async with self._lock:
             try:
-                await asyncio.to_thread(self._write)
+                await asyncio.to_thread(self._write, self._prepare())
             except StorageUnavailableError as exc:
                 first = self.unavailable is None
                 self.unavailable = exc.message

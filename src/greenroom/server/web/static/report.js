@@ -30,6 +30,8 @@
     GR.el("div", {}, GR.el("div", { class: "score", id: "score-quality", text: GR.fmt(qual) }), "Response quality (0–10)"));
   const top = pick(report, "top_improvements", "top_improvement_areas", "improvement_areas");
   $("overall-body").replaceChildren(box, GR.el("h3", { text: "Top areas to improve" }), list(top));
+  // what the scores leave out, said as it is: skipped questions, failed grades, degraded parts
+  if (Array.isArray(report.notes) && report.notes.length) $("overall-body").append(GR.el("h3", { text: "Notes" }), list(report.notes));
 
   // per question
   const fillerWords = new Set();
@@ -59,7 +61,9 @@
       GR.el("h3", { id: `q${i}`, text: `${i + 1}. ${grp.turns[0].question}` }),
       GR.el("p", {}, GR.el("span", { class: "pill", text: `Technical ${GR.fmt(g.technical_score)}` }),
         GR.el("span", { class: "pill", text: `Quality ${GR.fmt(g.response_quality)}` }),
-        GR.el("span", { class: "pill", text: grp.turns[0].source === "voice" ? "spoken" : "typed" })));
+        GR.el("span", { class: "pill", text: grp.turns[0].source === "voice" ? "spoken" : grp.turns[0].source === "skipped" ? "skipped" : "typed" })));
+    const result = (report.questions || []).find((q) => q.question_id === grp.id);
+    if (result && result.status && result.status !== "graded") card.append(GR.el("p", { class: "muted", text: `Not scored: ${result.status}.` }));
     grp.turns.forEach((t, k) => {
       if (k > 0) card.append(GR.el("h4", { text: `Follow-up: ${t.question}` }));
       card.append(GR.el("h4", { class: "sr-only", text: "Your answer" }),
