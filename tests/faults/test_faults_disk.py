@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from greenroom.config import Settings
+from greenroom.live.saver import RetryingSaver
 from greenroom.server.app import create_app
 from greenroom.server.security import Auth
 
@@ -24,7 +25,7 @@ def test_full_disk_while_saving_loses_nothing(tmpfs: Path, model_dir: Path) -> N
     with TestClient(create_app(settings, auth=Auth(token=TOKEN)), base_url=BASE, headers=headers) as c:
         earlier = c.post("/api/interviews", json=SETUP).json()["id"]
         current = c.post("/api/interviews", json=SETUP).json()["id"]
-        session = c.portal.call(c.app.state.sessions.get, current)  # type: ignore[attr-defined, union-attr]
+        store = c.app.state.store  # type: ignore[attr-defined]
         filler = fill(tmpfs)
 
         r = c.post("/api/interviews", json=SETUP)  # a new session cannot be written: a clear error
@@ -32,12 +33,22 @@ def test_full_disk_while_saving_loses_nothing(tmpfs: Path, model_dir: Path) -> N
         body = r.json()
         assert body["error"] == "storage_unavailable" and "full" in body["detail"], body
 
-        # the interview goes on from memory: an answered turn cannot be saved yet, and is kept
+        # the interview goes on from memory: its newest state cannot be saved yet, and is kept and retried
+        # (the live session's saver, on the real store; tests/faults/test_faults_postgres.py drives it live)
         answer = "Kept through a full disk. " * 400  # large enough to need new pages
-        session.turns.append({"question": "Tell me about a project.", "answer": answer, "question_id": "q1"})
-        assert c.portal.call(session._save) is False  # type: ignore[union-attr]
-        assert [d["code"] for d in session.degraded] == ["storage_unavailable"]
-        assert session._saver.unavailable and "full" in session._saver.unavailable
+        turn = {"question_id": "q1", "kind": "question", "question": "Tell me about a project.", "answer": answer}
+        resume = {"phase": "speaking", "current": {"text": "Next question?", "kind": "question", "done": False}}
+        told: list[tuple[bool, str]] = []
+
+        async def notify(ok: bool, detail: str) -> None:
+            told.append((ok, detail))
+
+        saver = RetryingSaver(
+            lambda: lambda: store.save_progress(current, resume, {0: turn}), lambda call: call(), notify, retry_s=0.2
+        )
+        assert c.portal.call(saver.save) is False
+        assert told and told[0][0] is False and "full" in told[0][1], told
+        assert saver.unavailable and "full" in saver.unavailable
 
         # the earlier sessions are intact and readable while the disk is full
         assert c.get(f"/api/sessions/{earlier}").status_code == 200
@@ -45,10 +56,10 @@ def test_full_disk_while_saving_loses_nothing(tmpfs: Path, model_dir: Path) -> N
 
         filler.unlink()  # space again: the retry saves the kept state
         deadline = time.monotonic() + 15
-        while session._saver.unavailable is not None and time.monotonic() < deadline:
+        while saver.unavailable is not None and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert session._saver.unavailable is None, "the save was not retried once there was space"
-        assert session.degraded == []
-        data = c.get(f"/api/sessions/{current}").json()
-        assert [t["answer"] for t in data["turns"]] == [answer]
+        assert saver.unavailable is None, "the save was not retried once there was space"
+        assert told[-1][0] is True
+        assert store.load_resume(current) == resume
+        assert [t["answer"] for t in store.get_session(current)["turns"]] == [answer]
         assert c.post("/api/interviews", json=SETUP).status_code == 201
