@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         description="Database URL (GREENROOM_DATABASE_URL): postgresql://user:pw@host/db for a shared server. "
         "Default: the SQLite file <data_dir>/greenroom.db.",
     )
+    storage_retry_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=300,
+        description="While the database cannot be written (full disk, server down), a live interview goes on "
+        "from memory and retries its save this often, in seconds.",
+    )
     privacy_retention_days: float = Field(
         default=30, gt=0, description="Days after which sessions, profiles and recordings are purged."
     )
@@ -271,6 +278,12 @@ class Settings(BaseSettings):
     )
     server_max_ws_frame_kb: int = Field(
         default=512, ge=16, description="Largest WebSocket message (audio chunk or camera frame), in KiB."
+    )
+    server_ws_max_messages_per_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Most WebSocket messages a client may send per second (twice that as a burst); a client "
+        "above it gets a `rate_limited` error and the socket is closed (the interview resumes on reconnect).",
     )
     server_max_questions: int = Field(default=10, ge=1, le=50, description="Most questions one interview may have.")
     server_vision_fps: float = Field(

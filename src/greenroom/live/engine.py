@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from greenroom.config import Settings
 from greenroom.errors import InputError
@@ -18,7 +18,9 @@ Difficulty = Literal["easy", "medium", "hard"]
 
 
 class Setup(BaseModel):
-    """What the set-up page sends."""
+    """What the set-up page sends (strict JSON types: `true` is not the number 1, `"2"` not 2)."""
+
+    model_config = ConfigDict(strict=True)
 
     track: str = Field(default="technical", max_length=40)
     role: str = Field(default="general", max_length=40)

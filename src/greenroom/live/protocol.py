@@ -96,6 +96,24 @@ def parse_client_message(raw: str) -> Any:
         raise InputError(f"Bad {data.get('type')!r} message: {where}: {first.get('msg')}.") from exc
 
 
+def parse_binary(data: bytes, max_bytes: int) -> tuple[int, bytes]:
+    """(tag, payload) of a binary message, or `InputError`: too big, empty, an unknown tag, half a sample."""
+    if len(data) > max_bytes:
+        raise InputError(f"A binary message is over {max_bytes // 1024} KiB; it was dropped.")
+    if not data:
+        raise InputError("An empty binary message.")
+    tag, payload = data[0], data[1:]
+    if tag == AUDIO_TAG:
+        if len(payload) % 2:
+            raise InputError("An audio frame must hold whole 16-bit samples.")
+    elif tag == FRAME_TAG:
+        if payload[:3] != b"\xff\xd8\xff":
+            raise InputError("A camera frame must be a JPEG image.")
+    else:
+        raise InputError(f"Unknown binary message tag {tag}.")
+    return tag, payload
+
+
 def event(event_type: str, /, **fields: Any) -> dict[str, Any]:
     """A server -> browser event."""
     return {"type": event_type, **fields}

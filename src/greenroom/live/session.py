@@ -19,6 +19,7 @@ from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
 from greenroom.live.base import Models
 from greenroom.live.protocol import error_event, event
+from greenroom.live.saver import RetryingSaver
 from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded
 from greenroom.live.stages.listening import ListeningStage
 from greenroom.live.stages.metrics import measure_turn
@@ -73,6 +74,9 @@ class LiveSession:
         self._calibration: str | None = None  # None, "waiting", "running", then "calibrated"/"skipped"/"failed"
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Future[Any]] = set()
+        self.report: dict[str, Any] | None = None  # built at the finish; stored with the turns by `_write`
+        self._unsaved_turns: set[int] = set()  # turn indices not yet stored (storage may be away)
+        self._saver = RetryingSaver(self._prepare_write, self._write, self._storage_event, settings.storage_retry_s)
 
     @property
     def state(self) -> Any:
@@ -443,7 +447,11 @@ class LiveSession:
         self.phase = "finishing"
         await self.emit("status", detail="Preparing your report…")
         await self._settle()
-        report = await asyncio.to_thread(self._build_and_store)
+        self.report = await asyncio.to_thread(self._build_report)
+        self.meta = {**self.meta, "status": "done"}
+        await self._saver.save()
+        await self._saver.wait()  # the report is announced only once it is stored (retried while storage is away)
+        report = self.report
         self.phase = "done"
         if self._vision is not None:
             await asyncio.to_thread(self._vision.close)
@@ -451,24 +459,50 @@ class LiveSession:
         failed = [n for n in report.get("notes", []) if n.startswith("grading failed:")]
         await self.emit("finished", session_id=self.id, overall=report.get("overall"), failures=failed)
 
-    def _build_and_store(self) -> dict[str, Any]:
-        """Wait for the grades, build the report, and store the finished interview: every turn with its
-        grade and the report, in one transaction; the resume state is deleted."""
+    def _build_report(self) -> dict[str, Any]:
+        """Wait for the grades and build the report (stored by `_write`)."""
         report = self.service.finish(timeout=None)
-        data = dict(report.model_dump(mode="json", by_alias=True))
-        self.meta = {**self.meta, "status": "done"}
-        self.store.finish_session(self.id, self.meta, [t.model_dump(mode="json") for t in self.turns], data)
-        return data
+        return dict(report.model_dump(mode="json", by_alias=True))
 
-    async def _save(self, turn: int | None = None) -> None:
-        """Save the resume state (and turn `turn`): the one place a live interview writes between turns."""
+    def _prepare_write(self) -> Callable[[], None]:
+        """On the event loop: what to store now, as a blocking call (every write replaces the last, so a
+        retry with the newest state loses nothing)."""
+        if self.report is not None:  # finished: every turn with its grade and the report, in one transaction
+            meta, report = self.meta, self.report
+            turns = [t.model_dump(mode="json") for t in self.turns]
+            return lambda: self.store.finish_session(self.id, meta, turns, report)
         phase = self.phase if self.phase != "listening" else "speaking"
         resume = self.service.resume_state(phase).model_dump(mode="json", exclude={"turns"})
-        turns = {turn: self.turns[turn].model_dump(mode="json")} if turn is not None else {}
-        await asyncio.to_thread(self.store.save_progress, self.id, resume, turns)
+        pending = set(self._unsaved_turns)
+        turn_data = {i: self.turns[i].model_dump(mode="json") for i in sorted(pending)}
+
+        def write() -> None:
+            self.store.save_progress(self.id, resume, turn_data)
+            self._unsaved_turns.difference_update(pending)
+
+        return write
+
+    @staticmethod
+    def _write(call: Callable[[], None]) -> None:
+        call()
+
+    async def _storage_event(self, ok: bool, detail: str) -> None:
+        """The page's banner: storage unavailable (the interview goes on), or back."""
+        self.degraded = [d for d in self.degraded if d["code"] != "storage_unavailable"]
+        if not ok:
+            self.degraded.append({"code": "storage_unavailable", "detail": detail})
+        await self.emit("storage", ok=ok, detail=detail)
+
+    async def _save(self, turn: int | None = None) -> bool:
+        """Save the resume state (and turn `turn`): the one place a live interview writes between turns.
+        False when storage is away: the state stays in memory and the save is retried."""
+        if turn is not None:
+            self._unsaved_turns.add(turn)
+        return await self._saver.save()
 
     async def close(self) -> None:
         self._hold_background(False)
+        self._saver.cancel()
         await self._audio_q.put(None)
         if self.service is not None:
             self.service.close()

@@ -8,7 +8,7 @@ thread. Errors become JSON problems (`GreenroomError.to_problem`) with the error
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,8 +26,24 @@ log = logging.getLogger("greenroom.server")
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status, media_type=PROBLEM)
+def problem(
+    status: int, code: str, detail: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": code, "detail": detail, **extra}, status_code=status, media_type=PROBLEM, headers=headers
+    )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route answers at this request's path (for a 405's `Allow` header, RFC 9110)."""
+    from starlette.routing import Match
+
+    found = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            found.append(method)
+    return found
 
 
 def create_app(
@@ -98,7 +114,10 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
-        return problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+        headers = exc.headers
+        if exc.status_code == 405:  # `Allow` lists every method of the path (Starlette names one route's only)
+            headers = {"Allow": ", ".join(allowed_methods(request))}
+        return problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail), headers=headers)
 
     from greenroom.server import api, pages, ws
 

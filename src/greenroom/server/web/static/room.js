@@ -151,6 +151,12 @@
       case "frame": $("framing").textContent = ev.hint || (ev.face_count === 1 ? "Framing looks good." : ""); break;
       case "timing": window.__gr.timings.push(ev); break;
       case "degraded": GR.degraded(ev.notes); break;
+      case "storage": {
+        const old = document.querySelector('#banners [data-code="storage_unavailable"]');
+        if (old) old.remove();
+        if (ev.ok) GR.banner(ev.detail, "warn"); else GR.degraded([{ code: "storage_unavailable", detail: ev.detail }]);
+        break;
+      }
       case "finished":
         state.finished = true; state.listening = false;
         setStatus("Interview complete. Opening your report…");
