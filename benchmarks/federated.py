@@ -131,7 +131,9 @@ def main() -> None:
     from greenroom.federated.guard_task import GuardHeadTask, heldout_examples
 
     console = Console(width=160)
-    console.print(f"load average at start: {os.getloadavg()[0]:.1f} (2 shared cores; times are slower on a busy machine)")
+    console.print(
+        f"load average at start: {os.getloadavg()[0]:.1f} (2 shared cores; times are slower on a busy machine)"
+    )
     task = GuardHeadTask()
     emb = get_embedder()
     pairs = training_pairs()

@@ -278,7 +278,8 @@ class Settings(BaseSettings):
 
     # --- federated learning (Flower) ------------------------------------------------------------
     federated_dir: Path | None = Field(
-        default=None, description="Federation state: certificates, runs, this member's features (default: <data_dir>/federated)."
+        default=None,
+        description="Federation state: certificates, runs, this member's features (default: <data_dir>/federated).",
     )
     federated_port: int = Field(
         default=9092, ge=1, le=65535, description="Port of the federation server's Fleet API (members connect to it)."

@@ -21,7 +21,9 @@ def _fed_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    fed = typer.Typer(help="Federated learning with Flower: train shared models, keep the data here.", no_args_is_help=True)
+    fed = typer.Typer(
+        help="Federated learning with Flower: train shared models, keep the data here.", no_args_is_help=True
+    )
     app.add_typer(fed, name="federated")
 
     @fed.command("certs")
@@ -114,5 +116,12 @@ def register(app: typer.Typer) -> None:
         ):
             raise typer.Abort()
         run_join(
-            _fed_dir() / "node", host, port, ca=ca, examples=examples, audit_dir=audit_dir, audit_raw=audit_raw, insecure=insecure
+            _fed_dir() / "node",
+            host,
+            port,
+            ca=ca,
+            examples=examples,
+            audit_dir=audit_dir,
+            audit_raw=audit_raw,
+            insecure=insecure,
         )

@@ -1,6 +1,6 @@
 """Running a federation with Flower's deployment engine: the app folder, the processes, their environment.
 
-- `write_app(dir, ...)`: the Flower App that `flwr run` bundles and sends to the SuperLink: a
+- `write_app(dir, ...)`: the Flower App that `flwr run` bundles and sends to the SuperLink: a README and a
   `pyproject.toml` naming Greenroom's ServerApp and ClientApp (both installed with Greenroom, so the bundle
   carries no code), the plan's keys as run config, and the federation's address and CA.
 - `flower_env(...)`: every Flower process runs with telemetry off (`FLWR_TELEMETRY_ENABLED=0`; Flower
@@ -112,6 +112,12 @@ def write_app(app_dir: Path, plan: FederationPlan, control_address: str, ca: Pat
     ]
     path = app_dir / "pyproject.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
+    # Flower's bundle lists every file but pyproject.toml in a manifest that must not be empty
+    (app_dir / "README.md").write_text(
+        "# Greenroom federated app\n\nThe ServerApp and ClientApp are installed with Greenroom "
+        "(`greenroom.federated`); this bundle only carries the run configuration.\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -207,7 +213,9 @@ class FederationServer:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         log = (self.work_dir / "superlink.log").open("ab")
         cmd = superlink_command(self.bind, self.ports, self.certs, self.work_dir)
-        self.superlink = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.superlink = subprocess.Popen(
+            cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         if not wait_port("127.0.0.1", self.ports.control, timeout):
             self.stop()
             raise GreenroomError(f"The SuperLink did not start; see {self.work_dir / 'superlink.log'}.")

@@ -3,7 +3,7 @@
 It trains the same model as `greenroom train guard` (`ethics.head.GuardHead`: softmax weights over
 `proper` and the improper categories), so an aggregate is a drop-in guard head. Locally each client runs
 full-batch gradient descent on its own features, with L2 and an optional FedProx proximal term
-`mu/2 * ||w - w_global||^2`. The parameters are two float32 arrays, weights (classes, 384) and bias (classes,).
+`mu/2 * ||w - w_global||^2` (applied as its proximal step). The parameters are two float32 arrays, weights (classes, 384) and bias (classes,).
 """
 
 from __future__ import annotations
@@ -98,12 +98,13 @@ class GuardHeadTask:
         x = data.x.astype(np.float64)
         onehot = np.eye(len(self.classes))[data.y]
         n = len(data)
+        shrink = 1.0 + lr * proximal_mu
         for _ in range(max(1, epochs)):
             g = (_softmax(x @ w.T + b) - onehot) / n  # (n, classes)
-            gw = g.T @ x + self.l2 * w + proximal_mu * (w - w0)
-            gb = g.sum(axis=0) + proximal_mu * (b - b0)
-            w -= lr * gw
-            b -= lr * gb
+            # gradient step on the data loss, then the proximal step towards the global model in closed
+            # form (stable for any mu, unlike adding mu * (w - w0) to the gradient)
+            w = (w - lr * (g.T @ x + self.l2 * w) + lr * proximal_mu * w0) / shrink
+            b = (b - lr * g.sum(axis=0) + lr * proximal_mu * b0) / shrink
         loss, acc = self.loss(w, b, data)
         return FitResult([w.astype(np.float32), b.astype(np.float32)], n, {"train_loss": loss, "train_accuracy": acc})
 

@@ -2,7 +2,8 @@
 
 The SuperLink (`greenroom federated server`) starts this app for each run. It reads the
 `FederationPlan` from the run config, builds the strategy (`strategies.build_strategy`), and runs Flower's
-`DefaultWorkflow` — with `SecAggPlusWorkflow` as the fit step when SecAgg+ is on. Each round waits at most
+`DefaultWorkflow` — with `SecAggPlusWorkflow` as the fit step when SecAgg+ is on (`DropoutTolerantSecAggPlus`
+works around a flwr 1.23 drop-out bug). Each round waits at most
 `stage-timeout-s` for a client, so a client that drops out mid-round is left out and the round goes on.
 After every round the global model is evaluated on the server's held-out features. At the end it writes
 `result.json` (losses per round, clients, privacy parameters) and saves the aggregate as a *candidate*
@@ -18,8 +19,8 @@ from typing import Any
 
 from flwr.common import Context
 from flwr.server import Grid, LegacyContext, ServerApp, ServerConfig
-from flwr.server.workflow.constant import MAIN_PARAMS_RECORD
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
+from flwr.server.workflow.constant import MAIN_PARAMS_RECORD
 
 from greenroom.federated.plan import FederationPlan
 from greenroom.federated.strategies import build_strategy, heldout_data, task_for_plan
@@ -39,6 +40,25 @@ class PatientGrid:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._grid, name)
+
+
+class DropoutTolerantSecAggPlus(SecAggPlusWorkflow):  # type: ignore[misc]
+    """Flower's `SecAggPlusWorkflow`, forgetting clients that dropped before they shared their keys.
+
+    In flwr 1.23 a client that answers the setup stage and then drops out before the share-keys stage
+    ends stays in the workflow's sampled set, so the unmask stage asks the survivors for key shares of it
+    that they never received; they fail (`KeyError` in `secaggplus_mod._unmask`) and the round is lost
+    (our integration test hit it). Such a client added no pairwise mask to anyone's vector (clients mask
+    only with peers whose shares they received), so it can be dropped from the protocol state outright.
+    """
+
+    def share_keys_stage(self, grid: Grid, context: Any, state: Any) -> bool:
+        ok = bool(super().share_keys_stage(grid, context, state))
+        shared = set(state.active_node_ids)
+        state.sampled_node_ids = set(shared)
+        for nid in list(state.nid_to_neighbours):
+            state.nid_to_neighbours[nid] = state.nid_to_neighbours[nid] & (shared | {nid})
+        return ok
 
 
 def wait_for_clients(grid: Grid, n: int, timeout: float) -> int:
@@ -61,7 +81,7 @@ def run_federation(grid: Grid, context: Context, plan: FederationPlan) -> dict[s
     fit_workflow = None
     if plan.use_secagg:
         shares, threshold = plan.secagg_shares
-        fit_workflow = SecAggPlusWorkflow(
+        fit_workflow = DropoutTolerantSecAggPlus(
             num_shares=shares, reconstruction_threshold=threshold, clipping_range=16.0, timeout=plan.stage_timeout_s
         )
     joined = wait_for_clients(grid, plan.min_clients, plan.wait_clients_s)

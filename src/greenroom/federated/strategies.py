@@ -66,6 +66,11 @@ def build_strategy(
     def fit_config(server_round: int) -> dict[str, Scalar]:
         return {"local-epochs": plan.local_epochs, "lr": plan.lr, "round": server_round}
 
+    def weighted_mean(results: list[tuple[int, dict[str, Scalar]]]) -> dict[str, Scalar]:
+        total = sum(n for n, _ in results) or 1
+        keys = {k for _, m in results for k, v in m.items() if isinstance(v, int | float)}
+        return {k: sum(n * float(m.get(k, 0.0)) for n, m in results) / total for k in sorted(keys)}
+
     common: dict[str, Any] = {
         "fraction_fit": fraction_fit,
         "fraction_evaluate": 0.0,  # the server evaluates on held-out data; clients never send evaluation text
@@ -78,6 +83,7 @@ def build_strategy(
         "on_fit_config_fn": fit_config,
         "initial_parameters": ndarrays_to_parameters(task.initial_arrays()),
         "accept_failures": True,
+        "fit_metrics_aggregation_fn": weighted_mean,
     }
     strategy: Any = FedProx(proximal_mu=plan.proximal_mu, **common) if plan.proximal_mu > 0 else FedAvg(**common)
     if plan.dp:
