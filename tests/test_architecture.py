@@ -1,8 +1,9 @@
 """The layering rule from ARCHITECTURE.md, as a test: data flows one way between packages.
 
 llm, speech, vision, privacy, ethics and storage import none of interview, live, server, serving, cli;
-interview may use llm, ethics and privacy; live may use interview, speech and vision; federated may use
-training and the base packages, never server, serving or cli; only server, cli, serving and training sit on top. Importing `greenroom` loads no heavy library.
+interview may use llm, ethics and privacy; live may use interview, speech and vision; training may use
+llm, interview and ethics; federated may use training and the packages below it, never server, serving or
+cli; only server, cli, serving, training and federated sit on top. Importing `greenroom` loads no heavy library.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ BASE = {"llm", "speech", "vision", "privacy", "ethics", "storage"}
 ALLOWED_EXTRA = {
     "interview": {"llm", "ethics", "privacy"},
     "live": {"interview", "speech", "vision"},
+    "training": {"llm", "interview", "ethics"},
     "federated": {"training", "interview", "llm", "ethics", "privacy", "storage"},
 }
 

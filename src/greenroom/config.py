@@ -216,6 +216,13 @@ class Settings(BaseSettings):
         le=1.0,
         description="Question guard: how much closer to an improper than a proper exemplar to block (default: tuned).",
     )
+    ethics_guard_stage: Literal["head", "exemplar"] = Field(
+        default="head",
+        description="Question guard's second stage: the trained classifier head, or the exemplar nearest neighbours.",
+    )
+    ethics_guard_head: Path | None = Field(
+        default=None, description="A guard head JSON from `greenroom train guard` (default: the shipped head)."
+    )
     ethics_regenerate_tries: int = Field(
         default=2, ge=0, le=10, description="Regenerations of a blocked question before falling back to the bank."
     )

@@ -72,6 +72,7 @@ def run_practice(
     report_md: Path | None = None,
     report_json: Path | None = None,
     save: bool = True,
+    training_consent: bool = False,
     stream: TextIO | None = None,
     console: Console | None = None,
 ) -> Any:
@@ -168,17 +169,25 @@ def run_practice(
     if report_json is not None:
         report_json.write_text(report.to_json() + "\n", encoding="utf-8")
     if save:
-        _save_session(settings, state, report, out)
+        _save_session(settings, state, report, out, training_consent=training_consent)
     return report
 
 
-def _save_session(settings: Settings, state: Any, report: Any, out: Console) -> None:
-    """Store the finished session encrypted (privacy package), subject to the retention period."""
+def _save_session(settings: Settings, state: Any, report: Any, out: Console, *, training_consent: bool = False) -> None:
+    """Store the finished session encrypted (privacy package), subject to the retention period.
+
+    `training_consent` (off by default) is the candidate's opt-in to `greenroom train data` using the session."""
     from greenroom.storage.repository import open_store
 
     store = open_store(settings)
     try:
-        meta = {"kind": "practice", "track": state.track, "role": state.role, "interview_id": state.id}
+        meta = {
+            "kind": "practice",
+            "track": state.track,
+            "role": state.role,
+            "interview_id": state.id,
+            "training_consent": bool(training_consent),
+        }
         turns = [t.model_dump() for t in state.turns]
         sid = store.save_session(meta, turns, json.loads(report.to_json()))
     finally:
@@ -203,6 +212,11 @@ def register(app: typer.Typer) -> None:
         report: Path = typer.Option(None, help="Also write the report as Markdown to this file."),
         report_json: Path = typer.Option(None, help="Also write the report as JSON to this file."),
         save: bool = typer.Option(True, "--save/--no-save", help="Store the session, encrypted, in the data dir."),
+        training_consent: bool = typer.Option(
+            False,
+            "--training-consent",
+            help="Let `greenroom train data` use this saved session (anonymised) to improve the models. Off by default.",
+        ),
     ) -> None:
         """A mock interview in the terminal: typed answers, follow-ups, and a graded report at the end."""
         s = get_settings()
@@ -220,6 +234,7 @@ def register(app: typer.Typer) -> None:
             report_md=report,
             report_json=report_json,
             save=save,
+            training_consent=training_consent,
         )
 
     @app.command()

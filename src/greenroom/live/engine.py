@@ -30,6 +30,9 @@ class Setup(BaseModel):
     camera: bool = True
     voice: bool = True
     consent: bool = Field(default=False, description="The candidate read the privacy notice and agreed.")
+    training_consent: bool = Field(
+        default=False, description="Opt-in: `greenroom train data` may use this session, anonymised. Off by default."
+    )
     seed: int | None = None
 
 

@@ -32,6 +32,7 @@ class SessionManager:
             "difficulty": setup.difficulty,
             # minimised: the pasted job description and résumé are used once, to tailor questions, never kept
             "setup": setup.model_dump(mode="json", exclude={"job_description", "resume"}),
+            "training_consent": setup.training_consent,
             "status": "in_progress",
             "phase": "new",
         }
