@@ -73,7 +73,8 @@ def run_one(
 
     out = work / name.replace(" ", "_").replace("+", "p")
     plan = FederationPlan(out_dir=str(out), register=False, stage_timeout_s=120.0, wait_clients_s=60.0, **plan_kwargs)
-    sent: dict[tuple[str, int], int] = defaultdict(int)
+    bytes_log = out / "bytes.tsv"  # written by the client actors (other processes), read here
+    out.mkdir(parents=True, exist_ok=True)
 
     def client_fn(context: Context) -> Any:
         task = task_from_run_config(plan.to_run_config())
@@ -84,7 +85,8 @@ def run_one(
     def measure_mod(msg: Any, ctxt: Any, call_next: Any) -> Any:
         reply = call_next(msg, ctxt)
         entry = summarise(reply)
-        sent[(entry["group"], int(ctxt.node_config["partition-id"]))] += int(entry["bytes"])
+        with bytes_log.open("a") as fh:
+            fh.write(f"{entry['group']}\t{int(ctxt.node_config['partition-id'])}\t{int(entry['bytes'])}\n")
         return reply
 
     server = ServerApp()
@@ -104,6 +106,10 @@ def run_one(
     wall = time.perf_counter() - t0
     if not result:
         result = json.loads((out / "result.json").read_text())
+    sent: dict[tuple[str, str], int] = defaultdict(int)
+    for line in bytes_log.read_text().splitlines() if bytes_log.exists() else []:
+        group, pid, size = line.split("\t")
+        sent[(group, pid)] += int(size)
     per_round = [v for (group, _), v in sent.items() if group not in ("", "0")]
     result["bytes_per_client_round"] = statistics.mean(per_round) if per_round else 0
     result["wall_s"] = wall
@@ -113,7 +119,7 @@ def run_one(
 def central_baseline(x: np.ndarray, y: np.ndarray, xh: np.ndarray, yh: np.ndarray, task: Any, epochs: int) -> float:
     from greenroom.federated.base import LocalData
 
-    res = task.fit(task.initial_arrays(), LocalData(x, y), epochs=epochs, lr=1.0, proximal_mu=0.0)
+    res = task.fit(task.initial_arrays(), LocalData(x, y), epochs=epochs, lr=3.0, proximal_mu=0.0)
     return float(task.evaluate(res.arrays, LocalData(xh, yh))[0])
 
 
