@@ -26,6 +26,8 @@ from rich.console import Console
 from rich.table import Table
 
 os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")
+os.environ.setdefault("RAY_raylet_start_wait_time_s", "180")  # Ray's node start times out on a busy machine
+os.environ.setdefault("RAY_DEDUP_LOGS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -101,11 +103,16 @@ def run_one(
         server_app=server,
         client_app=ClientApp(client_fn=client_fn, mods=[measure_mod, privacy_mod]),
         num_supernodes=len(parts),
-        backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0}, "init_args": {"num_cpus": 2}},
+        backend_config={
+            "client_resources": {"num_cpus": 1, "num_gpus": 0.0},
+            "init_args": {"num_cpus": 2, "include_dashboard": False, "log_to_driver": False},
+        },
     )
     wall = time.perf_counter() - t0
     if not result:
         result = json.loads((out / "result.json").read_text())
+    if not result.get("fit_metrics"):  # no client ever answered: the simulation engine failed, not the strategy
+        raise RuntimeError(f"{name}: no client results (Flower's simulation engine failed; see the log above)")
     sent: dict[tuple[str, str], int] = defaultdict(int)
     for line in bytes_log.read_text().splitlines() if bytes_log.exists() else []:
         group, pid, size = line.split("\t")

@@ -124,3 +124,56 @@ def test_certificates_make_a_ca_and_a_server_cert_for_the_host(tmp_path: Path) -
     assert "fl.example.org" in san.get_values_for_type(x509.DNSName)
     assert {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} >= {"192.0.2.7", "127.0.0.1"}
     assert oct(paths.key.stat().st_mode & 0o777) == "0o600"
+
+
+def test_join_opens_the_egress_guard_to_the_server_host_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import os
+    import sys
+
+    from greenroom.federated import service
+    from greenroom.privacy import netguard
+
+    node = tmp_path / "node"
+    node.mkdir()
+    np.savez(node / "features.npz", x=np.zeros((1, DIM), np.float32), labels=np.asarray(["proper"]), digest="")
+    seen: dict[str, object] = {}
+
+    def fake_supernode() -> None:
+        seen["argv"] = list(sys.argv)
+        seen["server"] = netguard._is_allowed(("192.0.2.7", 9092))
+        seen["other"] = netguard._is_allowed(("192.0.2.8", 443))
+
+    fs = importlib.import_module(
+        "flwr.supernode.cli.flower_supernode"
+    )  # the module (the package re-exports the function)
+    monkeypatch.setattr(fs, "flower_supernode", fake_supernode)
+    monkeypatch.setattr(sys, "argv", ["greenroom"])
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # run_join sets Flower's variables
+    try:
+        with pytest.raises(InputError, match="CA certificate"):
+            service.run_join(node, "192.0.2.7", 9092, ca=None, examples=None)
+        (tmp_path / "ca.crt").write_text("not checked here")
+        service.run_join(node, "192.0.2.7", 9092, ca=tmp_path / "ca.crt", examples=None)
+    finally:
+        netguard.uninstall()
+    assert seen["server"] is True and seen["other"] is False
+    argv = seen["argv"]
+    assert isinstance(argv, list) and argv[argv.index("--superlink") + 1] == "192.0.2.7:9092"
+    assert "--insecure" not in argv and argv[argv.index("--root-certificates") + 1] == str(tmp_path / "ca.crt")
+    with pytest.raises(InputError, match="loopback|this machine"):
+        service.run_join(node, "192.0.2.7", 9092, ca=None, examples=None, insecure=True)
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = "from greenroom.cli import main; main()"
+        return subprocess.run([sys.executable, "-c", code, "federated", *args], capture_output=True, text=True)
+
+    bad = run("join", "ftp://x", "--yes")
+    assert bad.returncode != 0 and bad.stderr.startswith("error: Not a federation server address")
+    no_ca = run("join", "192.0.2.7:9092", "--yes")
+    assert no_ca.returncode != 0 and "CA certificate" in no_ca.stderr

@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
     def server(
         host: str = typer.Option("127.0.0.1", "--host", help="Address the SuperLink listens on for members."),
         port: int = typer.Option(None, "--port", help="Fleet port members connect to (default: settings)."),
+        task: str = typer.Option("guard-head", "--task", help="guard-head or interviewer-lora."),
+        lora_base: Path | None = typer.Option(None, "--lora-base", help="LoRA: the base model (HF folder or GGUF)."),
+        heldout: Path | None = typer.Option(None, "--heldout", help="LoRA: held-out `greenroom train data` folder."),
         rounds: int = typer.Option(3, "--rounds", min=1, help="Federated rounds."),
         min_clients: int = typer.Option(3, "--min-clients", min=1, help="Members needed to start."),
         fedprox: float = typer.Option(0.0, "--fedprox", min=0.0, help="FedProx proximal mu (0: plain FedAvg)."),
@@ -56,7 +59,7 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(3600.0, "--timeout", help="Give up after this many seconds."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
-        """Run a SuperLink and one federation of the guard head; the result is registered as a candidate."""
+        """Run a SuperLink and one federation (guard head or LoRA); the result is registered as a candidate."""
         from greenroom.federated.service import run_server
 
         s = get_settings()
@@ -68,6 +71,8 @@ def register(app: typer.Typer) -> None:
             insecure=insecure,
             timeout=timeout,
             plan_kwargs={
+                "task": task,
+                **({"lora_base": str(lora_base), "heldout": str(heldout)} if task != "guard-head" else {}),
                 "rounds": rounds,
                 "min_clients": min_clients,
                 "proximal_mu": fedprox,
@@ -101,6 +106,10 @@ def register(app: typer.Typer) -> None:
         ),
         audit_dir: Path | None = typer.Option(None, "--audit-dir", help="Record every message this client sends."),
         audit_raw: bool = typer.Option(False, "--audit-raw", help="Also keep the raw bytes of each message."),
+        lora_base: Path | None = typer.Option(None, "--lora-base", help="LoRA task: your copy of the base model."),
+        lora_data: Path | None = typer.Option(
+            None, "--lora-data", help="LoRA task: your `greenroom train data` folder (opted-in sessions only)."
+        ),
         insecure: bool = typer.Option(False, "--insecure", help="No TLS (loopback tests only)."),
         yes: bool = typer.Option(False, "--yes", help="Confirm joining without the prompt."),
     ) -> None:
@@ -124,4 +133,6 @@ def register(app: typer.Typer) -> None:
             audit_dir=audit_dir,
             audit_raw=audit_raw,
             insecure=insecure,
+            lora_base=lora_base,
+            lora_data=lora_data,
         )

@@ -47,9 +47,10 @@ class FederatedTask(Protocol):
 
     def initial_arrays(self) -> Arrays: ...
 
-    def fit(self, arrays: Arrays, data: LocalData, *, epochs: int, lr: float, proximal_mu: float) -> FitResult: ...
+    # `data` is the task's local data: `LocalData` features (guard head) or a dataset folder (LoRA)
+    def fit(self, arrays: Arrays, data: Any, *, epochs: int, lr: float, proximal_mu: float) -> FitResult: ...
 
-    def evaluate(self, arrays: Arrays, data: LocalData) -> tuple[float, dict[str, float]]: ...
+    def evaluate(self, arrays: Arrays, data: Any) -> tuple[float, dict[str, float]]: ...
 
     def save_candidate(self, arrays: Arrays, out_dir: Path, meta: dict[str, Any]) -> Path: ...
 
@@ -78,6 +79,7 @@ def create_task(name: str, **kwargs: Any) -> FederatedTask:
 
 def _load_builtin() -> None:
     if not _TASKS:
-        from greenroom.federated import guard_task
+        from greenroom.federated import guard_task, lora_task
 
         register_task(guard_task.NAME, guard_task.GuardHeadTask)
+        register_task(lora_task.NAME, lora_task.InterviewerLoraTask)

@@ -25,11 +25,14 @@ from greenroom.federated.guard_task import GuardHeadTask
 from greenroom.federated.local_data import load_features
 from greenroom.privacy import netguard
 
+#: Where a member keeps its LoRA training folder (`greenroom train data` output from opted-in sessions).
+LORA_DATA_DIR = "lora-data"
+
 
 class GreenroomClient(NumPyClient):  # type: ignore[misc]
     """Trains and evaluates one task on this node's local features."""
 
-    def __init__(self, task: FederatedTask, data: LocalData) -> None:
+    def __init__(self, task: FederatedTask, data: Any) -> None:
         self.task = task
         self.data = data
 
@@ -48,31 +51,39 @@ class GreenroomClient(NumPyClient):  # type: ignore[misc]
 
     def evaluate(self, parameters: Arrays, config: dict[str, Any]) -> tuple[float, int, dict[str, Any]]:
         loss, metrics = self.task.evaluate(parameters, self.data)
-        return loss, len(self.data), dict(metrics)
+        n = len(self.data) if isinstance(self.data, LocalData) else int(metrics.get("examples", 1))
+        return loss, n, dict(metrics)
 
 
-def task_from_run_config(run_config: dict[str, Any]) -> FederatedTask:
-    """The task a run names; the guard head takes its class list from the run so every node agrees."""
+def task_from_run_config(run_config: dict[str, Any], node_config: dict[str, Any] | None = None) -> FederatedTask:
+    """The task a run names; the guard head takes its class list from the run so every node agrees; the
+    LoRA task takes the base model path from the node (`lora-base`), since it differs per machine."""
     from greenroom.federated.base import create_task
 
     name = str(run_config.get("task", "guard-head"))
     if name == "guard-head":
         classes = tuple(c for c in str(run_config.get("classes", "")).split(",") if c)
         return GuardHeadTask(classes=classes or None)
+    if name == "interviewer-lora":
+        base = str((node_config or {}).get("lora-base") or "")
+        if not base:
+            raise ValueError("This SuperNode has no lora-base (the interviewer's base model) in its node config.")
+        return create_task(name, base=Path(base), local_steps=int(run_config.get("lora-steps", 4)))
     return create_task(name)
 
 
 def client_fn(context: Context) -> Any:
     netguard.install(())
-    task = task_from_run_config(dict(context.run_config))
+    task = task_from_run_config(dict(context.run_config), dict(context.node_config))
     data_dir = context.node_config.get("data-dir")
     if not data_dir:
         raise ValueError("This SuperNode has no data-dir in its node config.")
-    features = load_features(Path(str(data_dir)))
+    data: Any
     if isinstance(task, GuardHeadTask):
+        features = load_features(Path(str(data_dir)))
         data = LocalData(features.x, task.labels(list(features.label_names)), source="features")
-    else:  # pragma: no cover - other tasks bring their own loader
-        raise ValueError(f"No local data loader for task {task.name}.")
+    else:  # the LoRA task: a `training.data.build_datasets` folder of this member's opted-in sessions
+        data = Path(str(context.node_config.get("lora-data") or Path(str(data_dir)) / LORA_DATA_DIR))
     return GreenroomClient(task, data).to_client()
 
 

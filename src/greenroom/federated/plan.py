@@ -19,7 +19,9 @@ SecAggMode = Literal["auto", "on", "off"]
 class FederationPlan:
     """What a federation trains and how it aggregates."""
 
-    task: str = "guard-head"
+    task: str = "guard-head"  # or interviewer-lora
+    lora_base: str = ""  # interviewer-lora: the base model (HF folder or GGUF) on the server; members set their own
+    lora_steps: int = 4  # interviewer-lora: optimiser steps per round on each member
     classes: str = ""  # comma-separated class names (guard head); empty: the task's default
     init: str = "zeros"  # zeros | production
     rounds: int = 3
@@ -33,7 +35,7 @@ class FederationPlan:
     secagg: SecAggMode = "auto"  # auto: SecAgg+ when min_clients >= 3
     stage_timeout_s: float = 20.0  # how long a round waits for a client before going on without it
     wait_clients_s: float = 600.0  # how long the run waits for `min_clients` to join
-    heldout: str = ""  # server-side held-out features (.npz)
+    heldout: str = ""  # server-side held-out data: features (.npz, guard head) or a dataset folder (LoRA)
     out_dir: str = ""  # where the ServerApp writes result.json and the candidate
     register: bool = True
 

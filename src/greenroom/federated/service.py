@@ -52,14 +52,18 @@ def run_server(
         if not certs.exist():
             certs = make_certificates(certs.ca.parent, [host])
     run_dir = fed_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
-    task = GuardHeadTask(init=str(plan_kwargs.get("init", "zeros")))
-    if embedder is None:
-        from greenroom.embeddings import get_embedder
+    if plan_kwargs.get("task", "guard-head") == "guard-head":
+        task = GuardHeadTask(init=str(plan_kwargs.get("init", "zeros")))
+        if embedder is None:
+            from greenroom.embeddings import get_embedder
 
-        embedder = get_embedder()
-    held = [Example(t, lab) for t, lab in heldout_examples()]
-    heldout = prepare(held, embedder, run_dir / "heldout", anonymise=False)
-    plan = FederationPlan(classes=",".join(task.classes), heldout=str(heldout), out_dir=str(run_dir), **plan_kwargs)
+            embedder = get_embedder()
+        held = [Example(t, lab) for t, lab in heldout_examples()]
+        heldout = prepare(held, embedder, run_dir / "heldout", anonymise=False)
+        plan_kwargs = {**plan_kwargs, "classes": ",".join(task.classes), "heldout": str(heldout)}
+    elif not plan_kwargs.get("heldout") or not plan_kwargs.get("lora_base"):
+        raise InputError("The interviewer-lora task needs --lora-base and --heldout (a `greenroom train data` folder).")
+    plan = FederationPlan(out_dir=str(run_dir), **plan_kwargs)
     server = FederationServer(run_dir, plan, bind=host, certs=certs, ports=Ports(port, free_port(), free_port()))
     server.start()
     try:
@@ -87,12 +91,16 @@ def run_join(
     audit_dir: Path | None = None,
     audit_raw: bool = False,
     insecure: bool = False,
+    lora_base: Path | None = None,
+    lora_data: Path | None = None,
 ) -> None:
     """Run Flower's SuperNode in this process, connected to `host:port` only (blocks until interrupted)."""
     from greenroom.config import get_settings
 
     if insecure and not is_loopback(host):
         raise InputError("--insecure is only allowed for a server on this machine; ask the group for its CA.")
+    if not insecure and ca is None:
+        raise InputError("Joining needs the group's CA certificate (--ca ca.crt).")
     if ca is not None and not ca.exists():
         raise InputError(f"CA certificate not found: {ca}")
     settings = get_settings()
@@ -102,9 +110,15 @@ def run_join(
         netguard.install([*settings.egress_allowed_hosts(), host])
     if examples is not None:
         prepare_node(node_dir, examples)
-    if not features_path(node_dir).exists():
+    if not features_path(node_dir).exists() and lora_data is None:
         raise InputError(f"No local features in {node_dir}: pass --examples with your consented examples.")
     node_config: dict[str, Any] = {"data-dir": str(node_dir)}
+    if lora_base is not None or lora_data is not None:
+        if lora_base is None or lora_data is None or not lora_data.exists():
+            raise InputError(
+                "The LoRA task needs --lora-base and an existing --lora-data folder (`greenroom train data`)."
+            )
+        node_config.update({"lora-base": str(lora_base), "lora-data": str(lora_data)})
     if audit_dir is not None:
         node_config["audit-dir"] = str(audit_dir)
         node_config["audit-raw"] = audit_raw

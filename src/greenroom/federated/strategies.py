@@ -26,13 +26,19 @@ def task_for_plan(plan: FederationPlan) -> FederatedTask:
     if plan.task == NAME:
         classes = tuple(c for c in plan.classes.split(",") if c)
         return GuardHeadTask(classes=classes or None, init=plan.init)
+    if plan.task == "interviewer-lora":
+        if not plan.lora_base:
+            raise InputError("The interviewer-lora task needs the base model (lora-base).")
+        return create_task(plan.task, base=Path(plan.lora_base), local_steps=plan.lora_steps)
     return create_task(plan.task)
 
 
-def heldout_data(plan: FederationPlan, task: FederatedTask) -> LocalData | None:
-    """The server's held-out features (`local_data.prepare` format), or None when the plan names none."""
+def heldout_data(plan: FederationPlan, task: FederatedTask) -> Any:
+    """The server's held-out data (features for the guard head, a dataset folder for LoRA), or None."""
     if not plan.heldout:
         return None
+    if task.name == "interviewer-lora":
+        return Path(plan.heldout)
     from greenroom.federated.guard_task import GuardHeadTask
     from greenroom.federated.local_data import load_features
 
@@ -45,7 +51,7 @@ def heldout_data(plan: FederationPlan, task: FederatedTask) -> LocalData | None:
 def build_strategy(
     plan: FederationPlan,
     task: FederatedTask,
-    heldout: LocalData | None,
+    heldout: Any,
     losses: list[dict[str, float]],
     *,
     fraction_fit: float = 1.0,
