@@ -10,14 +10,10 @@ import pytest
 def client_splits(n_clients: int = 3, seed: int = 0) -> list[list[tuple[str, str]]]:
     """Labelled guard questions dealt to clients non-IID: each improper category goes to one client only,
     proper questions are shared out evenly. No text is in two clients' data."""
-    from greenroom.ethics.datasets import load_exemplars, load_labelled
     from greenroom.ethics.head import PROPER
+    from greenroom.training.guard_train import guard_training_items
 
-    bank = load_exemplars()
-    pairs = [(s, c) for c, sents in bank.improper.items() for s in sents] + [(s, PROPER) for s in bank.proper]
-    pairs += [(it.text, it.label if it.improper else PROPER) for it in load_labelled()]
-    seen: set[str] = set()
-    unique = [(t, lab) for t, lab in pairs if not (t.lower() in seen or seen.add(t.lower()))]
+    unique = guard_training_items(bank_questions=[])  # the guard's own training data, deduplicated
     random.Random(seed).shuffle(unique)
     cats = sorted({lab for _, lab in unique if lab != PROPER})
     owner = {c: i % n_clients for i, c in enumerate(cats)}
