@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         default=None,
         description="A local GGUF file or Hugging Face checkpoint folder; overrides the preset's file.",
     )
+    llm_lora_path: Path | None = Field(
+        default=None, description="A GGUF LoRA adapter (`greenroom train lora`) for the llama_cpp back-end."
+    )
     llm_base_url: str | None = Field(
         default=None, description="OpenAI-compatible server URL (llama.cpp server, Ollama, vLLM)."
     )
@@ -222,6 +225,11 @@ class Settings(BaseSettings):
     )
     ethics_guard_head: Path | None = Field(
         default=None, description="A guard head JSON from `greenroom train guard` (default: the shipped head)."
+    )
+    training_llama_cpp_dir: Path | None = Field(
+        default=None,
+        description="llama.cpp source folder with convert_lora_to_gguf.py (default: the llama-cpp-python 0.3.36 "
+        "sdist that scripts/install.sh unpacks under ~/.cache/greenroom/sdist).",
     )
     ethics_regenerate_tries: int = Field(
         default=2, ge=0, le=10, description="Regenerations of a blocked question before falling back to the bank."

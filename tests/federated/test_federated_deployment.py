@@ -111,6 +111,12 @@ def test_three_supernodes_train_the_guard_head_over_tls(
     assert losses[2] < losses[1], f"round 2, where a client was killed, did not update the model: {losses}"
     assert result["privacy"]["secagg_plus"] is True
     assert Path(result["candidate"]).exists() and result["registry"]["stage"] == "candidate"
+    from greenroom.training.registry import Registry
+
+    registry = Registry(tmp_path / "data" / "training" / "registry.json")  # the ServerApp's GREENROOM_DATA_DIR
+    entry = registry.entry(result["registry"]["id"])
+    assert entry["kind"] == "guard_head" and entry["params"]["source"] == "federated"
+    assert registry.status()["production"] is None and registry.status()["candidate"] is None  # not promoted
     assert len(read_audit(victim)) == killed_after  # the killed client sent nothing more
 
     # What crossed the wire: numbers only.

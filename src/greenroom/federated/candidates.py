@@ -1,14 +1,14 @@
 """The hand-off to the model registry: a federated aggregate is registered as a *candidate*, never production.
 
-`register_candidate` records the candidate file (sha256), the federation's plan, held-out losses and
-privacy parameters. Promotion is only through the gate (`greenroom models promote`), which evaluates the
-candidate against production; nothing here can change which model is in production.
+`register_candidate` adds the candidate file to the training registry (`training.registry.Registry`, the
+record `greenroom models status|promote|rollback` reads: `<data_dir>/training/registry.json`) with its sha256,
+the federation's plan, held-out losses and privacy parameters. It never calls `promote` and never sets the
+canary: production changes only through `greenroom evaluate model` and `greenroom models promote` (the gate),
+then the canary.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -16,30 +16,34 @@ from typing import Any
 from greenroom.federated.plan import FederationPlan
 
 STAGE = "candidate"
+KINDS = {"guard-head": "guard_head", "interviewer-lora": "lora_adapter"}
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def registry_path() -> Path:
+    """The training registry's file (the same place `greenroom models ...` uses)."""
+    from greenroom.config import get_settings
+
+    return get_settings().data_dir / "training" / "registry.json"
 
 
 def register_candidate(path: Path, plan: FederationPlan, result: dict[str, Any]) -> dict[str, Any]:
-    """Register `path` as a candidate; returns the registry record."""
-    from greenroom.config import get_settings
+    """Register `path` as a candidate; returns `{stage, id, registry}`."""
+    from greenroom.training.registry import Registry
 
-    record = {
-        "kind": "guard_head" if plan.task == "guard-head" else plan.task,
-        "stage": STAGE,
-        "path": str(path),
-        "sha256": _sha256(path),
-        "source": "federated",
-        "strategy": plan.strategy_name,
-        "plan": plan.to_run_config(),
-        "heldout_loss": result.get("heldout_loss"),
-        "privacy": result.get("privacy"),
-        "registered_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    log = get_settings().data_dir / "federated" / "candidates.jsonl"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
-    return {"stage": STAGE, "sha256": record["sha256"], "log": str(log)}
+    registry = Registry(registry_path())
+    name = f"federated-{plan.task}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    entry_id = registry.register(
+        KINDS.get(plan.task, plan.task),
+        name,
+        [path],
+        params={
+            "source": "federated",
+            "stage": STAGE,
+            "strategy": plan.strategy_name,
+            "plan": plan.to_run_config(),
+            "heldout_loss": result.get("heldout_loss"),
+            "privacy": result.get("privacy"),
+            "clients_joined": result.get("clients_joined"),
+        },
+    )
+    return {"stage": STAGE, "id": entry_id, "registry": str(registry_path())}

@@ -45,6 +45,8 @@ class LoraArgs:
     max_steps: int = -1  # > 0 stops after that many optimiser steps (benchmarks, smoke runs)
     seed: int = 0
     logging_steps: int = 10
+    threads: int | None = None  # torch CPU threads (1 is fastest on a busy small machine); None leaves torch's choice
+    init_random_b: bool = False  # peft init_lora_weights=False: a non-identity adapter from step 0 (runtime checks)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -63,7 +65,14 @@ class LoraResult:
     eval_loss: float | None
     eval_loss_before: float | None
     seconds: float
+    train_seconds: float  # the optimiser steps alone (Trainer's train_runtime)
     args: dict[str, Any]
+    model: Any = None  # the trained peft model, in memory (for an agreement check); not serialised
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "model"}
+        d["adapter_dir"] = str(self.adapter_dir)
+        return d
 
 
 def warmup_steps_for(total_steps: int, warmup_steps: int = 500) -> int:
@@ -87,7 +96,15 @@ def load_base(path: Path, *, dtype: str = "float32") -> tuple[Any, Any]:
     else:
         kw, folder = {}, str(path)
     tok = AutoTokenizer.from_pretrained(folder, local_files_only=True, **kw)
-    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, torch_dtype=torch_dtype, **kw)
+    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=torch_dtype, **kw)
+    if path.is_file():
+        # transformers dequantises GGUF weights into ordinary float tensors but still marks the model as
+        # GGUF-"quantized", which its Trainer refuses; the weights are plain float32, so drop the marker.
+        model.hf_quantizer = None
+        if hasattr(model, "is_quantized") and not isinstance(type(model).__dict__.get("is_quantized"), property):
+            model.is_quantized = False
+        if getattr(model.config, "quantization_config", None) is not None:
+            del model.config.quantization_config
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return model, tok
@@ -131,6 +148,10 @@ def train_lora(
 
     a = args or LoraArgs()
     t0 = time.perf_counter()
+    if a.threads:
+        import torch
+
+        torch.set_num_threads(a.threads)
     model, tok = load_base(base) if isinstance(base, Path) else base
     ds = load_datasets(data_dir)
     if "train" not in ds or len(ds["train"]) == 0:
@@ -148,6 +169,7 @@ def train_lora(
             lora_dropout=a.dropout,
             target_modules=list(a.target_modules),
             task_type="CAUSAL_LM",
+            init_lora_weights=not a.init_random_b,
         ),
     )
     targs = TrainingArguments(
@@ -178,6 +200,7 @@ def train_lora(
     after = float(trainer.evaluate()["eval_loss"]) if (val is not None and len(val)) else None
     out_dir.mkdir(parents=True, exist_ok=True)
     peft_model.save_pretrained(str(out_dir))
+    tok.save_pretrained(str(out_dir))
     return LoraResult(
         adapter_dir=out_dir,
         steps=int(out.global_step),
@@ -186,7 +209,9 @@ def train_lora(
         eval_loss=after,
         eval_loss_before=before,
         seconds=time.perf_counter() - t0,
+        train_seconds=float(out.metrics.get("train_runtime", 0.0)),
         args=a.to_dict(),
+        model=peft_model,
     )
 
 
