@@ -300,7 +300,7 @@ class Settings(BaseSettings):
         default=9092, ge=1, le=65535, description="Port of the federation server's Fleet API (members connect to it)."
     )
     federated_stage_timeout_s: float = Field(
-        default=20.0, gt=0, description="How long a federated round waits for a member before going on without it."
+        default=60.0, gt=0, description="How long a federated round waits for a member before going on without it."
     )
 
     # --- network -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from greenroom.config import get_settings
-from greenroom.errors import InputError
+from greenroom.errors import GreenroomError, InputError
 
 console = Console()
 
@@ -87,6 +87,11 @@ def register(app: typer.Typer) -> None:
         )
         if as_json:
             typer.echo(json.dumps(result, indent=2))
+        if not result.get("candidate"):
+            raise GreenroomError(
+                "No round aggregated a member's update (too few members answered in time); nothing was registered."
+            )
+        if as_json:
             return
         table = Table(title=f"Federation: {result['strategy']}, held-out loss per round")
         for col in ("round", "loss", "accuracy"):

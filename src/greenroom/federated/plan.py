@@ -33,7 +33,7 @@ class FederationPlan:
     dp_noise_multiplier: float = 0.3
     dp_clipping_norm: float = 1.0
     secagg: SecAggMode = "auto"  # auto: SecAgg+ when min_clients >= 3
-    stage_timeout_s: float = 20.0  # how long a round waits for a client before going on without it
+    stage_timeout_s: float = 60.0  # how long a round waits for a client before going on without it
     wait_clients_s: float = 600.0  # how long the run waits for `min_clients` to join
     heldout: str = ""  # server-side held-out data: features (.npz, guard head) or a dataset folder (LoRA)
     out_dir: str = ""  # where the ServerApp writes result.json and the candidate

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flwr.common import Context
 from flwr.server import Grid, LegacyContext, ServerApp, ServerConfig
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
@@ -76,6 +77,7 @@ def run_federation(grid: Grid, context: Context, plan: FederationPlan) -> dict[s
     task = task_for_plan(plan)
     heldout = heldout_data(plan, task)
     losses: list[dict[str, float]] = []
+    initial = [np.array(a, copy=True) for a in task.initial_arrays()]
     strategy = build_strategy(plan, task, heldout, losses)
     legacy = LegacyContext(context=context, config=ServerConfig(num_rounds=plan.rounds), strategy=strategy)
     fit_workflow = None
@@ -104,16 +106,18 @@ def run_federation(grid: Grid, context: Context, plan: FederationPlan) -> dict[s
         "seconds": round(seconds, 2),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    result["updated"] = any(not np.array_equal(a, b) for a, b in zip(arrays, initial, strict=True))
     if plan.out_dir:
         out = Path(plan.out_dir)
         out.mkdir(parents=True, exist_ok=True)
         meta = {"source": "federated", **{k: v for k, v in result.items() if k != "fit_metrics"}}
-        path = task.save_candidate(arrays, out / "candidate", meta)
-        result["candidate"] = str(path)
-        if plan.register:
+        result["candidate"] = None
+        if result["updated"]:  # a run in which no round aggregated anything yields no candidate
+            result["candidate"] = str(task.save_candidate(arrays, out / "candidate", meta))
+        if plan.register and result["candidate"]:
             from greenroom.federated.candidates import register_candidate
 
-            result["registry"] = register_candidate(path, plan, result)
+            result["registry"] = register_candidate(Path(result["candidate"]), plan, result)
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
 
