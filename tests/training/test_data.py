@@ -20,8 +20,8 @@ def session(consent: bool | None, follow_up: str) -> tuple[dict[str, object], li
     if consent is not None:
         meta["training_consent"] = consent
     turns: list[dict[str, object]] = [
-        {"question_id": "q1", "kind": "question", "prompt": "How does a CDN cache invalidation work?", "answer": "x"},
-        {"question_id": "q1", "kind": "follow_up", "prompt": follow_up, "answer": "y", "target": "purging"},
+        {"question_id": "q1", "kind": "question", "question": "How does a CDN cache invalidation work?", "answer": "x"},
+        {"question_id": "q1", "kind": "follow_up", "question": follow_up, "asked": follow_up, "answer": "y"},
     ]
     return meta, turns
 

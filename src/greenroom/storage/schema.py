@@ -144,8 +144,12 @@ REPORT = {
     },
     "overall": fields("technical_score", "response_quality", "answered", "skipped", "failed"),
 }
-SETUP = fields("track", "role", "difficulty", "questions", "camera", "voice", "consent", "seed")
-SESSION = {**fields("kind", "track", "role", "difficulty", "interview_id", "status"), "setup": SETUP}
+SETUP = fields("track", "role", "difficulty", "questions", "camera", "voice", "consent", "training_consent", "seed")
+#: `training_consent`: the candidate's opt-in (off by default) to `greenroom train data` using the session.
+SESSION = {
+    **fields("kind", "track", "role", "difficulty", "interview_id", "status", "training_consent"),
+    "setup": SETUP,
+}
 #: The resume state of an unfinished interview (its own column, deleted when the interview finishes).
 RESUME = {
     "state": {

@@ -175,8 +175,9 @@ def session_examples(sessions: Iterable[dict[str, Any]], anonymize: Callable[[st
         track, role = meta.get("track") or "technical", meta.get("role") or "general"
         last_main: dict[str, Any] | None = None
         for turn in s.get("turns") or []:
-            prompt = str(turn.get("prompt") or "").strip()
-            if not prompt:
+            # stored turns (storage allow-list) carry `question`; older or resume-state turns `prompt`
+            prompt = str(turn.get("question") or turn.get("prompt") or "").strip()
+            if not prompt or turn.get("skipped"):
                 continue
             if turn.get("kind") == "question":
                 last_main = turn
@@ -188,8 +189,10 @@ def session_examples(sessions: Iterable[dict[str, Any]], anonymize: Callable[[st
                         "task": "interviewer_turn",
                     }
                 )
-            elif turn.get("kind") == "follow_up" and last_main is not None and turn.get("target"):
-                ask = f"Main question: {anonymize(str(last_main.get('prompt')))}\nTopic to ask about: {turn['target']}"
+            elif turn.get("kind") == "follow_up" and last_main is not None:
+                main_q = anonymize(str(last_main.get("question") or last_main.get("prompt")))
+                topic = turn.get("target") or "what the candidate's answer left out"
+                ask = f"Main question: {main_q}\nTopic to ask about: {topic}"
                 out.append(
                     {
                         "messages": _msgs(FOLLOW_UP_SYSTEM, ask, anonymize(prompt)),

@@ -100,9 +100,9 @@ def load_base(path: Path, *, dtype: str = "float32") -> tuple[Any, Any]:
     if path.is_file():
         # transformers dequantises GGUF weights into ordinary float tensors but still marks the model as
         # GGUF-"quantized", which its Trainer refuses; the weights are plain float32, so drop the marker.
-        model.hf_quantizer = None
+        model.hf_quantizer = None  # type: ignore[assignment]
         if hasattr(model, "is_quantized") and not isinstance(type(model).__dict__.get("is_quantized"), property):
-            model.is_quantized = False
+            model.is_quantized = False  # type: ignore[assignment]
         if getattr(model.config, "quantization_config", None) is not None:
             del model.config.quantization_config
     if tok.pad_token is None:
