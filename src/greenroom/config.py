@@ -315,6 +315,18 @@ class Settings(BaseSettings):
         default=True, description="Use the short LLM rubric in grading; off: embeddings and checks only (faster)."
     )
 
+    # --- federated learning (Flower) ------------------------------------------------------------
+    federated_dir: Path | None = Field(
+        default=None,
+        description="Federation state: certificates, runs, this member's features (default: <data_dir>/federated).",
+    )
+    federated_port: int = Field(
+        default=9092, ge=1, le=65535, description="Port of the federation server's Fleet API (members connect to it)."
+    )
+    federated_stage_timeout_s: float = Field(
+        default=60.0, gt=0, description="How long a federated round waits for a member before going on without it."
+    )
+
     # --- network -------------------------------------------------------------------------------
     allowed_hosts: list[str] = Field(
         default_factory=list,

@@ -12,6 +12,7 @@ import typer
 
 from greenroom.cli import analyze, common, llm_commands, speech_commands
 from greenroom.cli import ethics as ethics_commands
+from greenroom.cli import federated as federated_commands
 from greenroom.cli import interview as interview_commands
 from greenroom.cli import privacy as privacy_commands
 from greenroom.cli import server as server_commands
@@ -37,6 +38,7 @@ ethics_commands.register(app)
 server_commands.register(app)
 interview_commands.register(app)
 training_commands.register(app)
+federated_commands.register(app)
 
 
 def main() -> None:
