@@ -35,6 +35,7 @@ def _pairs() -> list[tuple[str, dict[str, Any], set[str]]]:
         ("delivery", s.DELIVERY, _names(d.DeliveryMetrics)),
         ("delivery.pauses", s.DELIVERY["pauses"], _names(d.Pause)),
         ("delivery.fillers", s.DELIVERY["fillers"], _names(d.FillerItem)),
+        ("delivery.restarts", s.DELIVERY["restarts"], _names(d.DisfluencyItem)),
         ("delivery.timeline", s.DELIVERY["timeline"], _names(d.TimelinePoint)),
         ("delivery.checks", s.CHECK, _names(d.TargetCheck)),
         ("vision", s.VISION, _names(v.TurnSummary) | {"timeline"}),  # + the turn's slice of the timeline

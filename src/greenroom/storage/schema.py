@@ -65,14 +65,26 @@ DELIVERY = {
         "clipping_fraction",
         "clipping",
         "notes",
+        "restart_count",
+        "acoustic_fillers",
     ),
     "pauses": fields("start", "end", "duration"),
-    "fillers": fields("text", "start", "end"),
+    "fillers": fields("text", "start", "end", "source"),
+    "restarts": fields("kind", "text", "start", "end"),
     "timeline": fields("start", "end", "wpm", "fillers", "pitch_median_hz", "level_db"),
     "checks": CHECK,
 }
 VISION_TIMELINE = fields(
-    "step_s", "t", "face_present", "eye_contact", "yaw_deg", "pitch_deg", "smile", "hand_energy", "shoulder_tilt_deg"
+    "step_s",
+    "t",
+    "face_present",
+    "eye_contact",
+    "looking_down",
+    "yaw_deg",
+    "pitch_deg",
+    "smile",
+    "hand_energy",
+    "shoulder_tilt_deg",
 )
 VISION = {
     **fields("turn_id", "start_s", "end_s", "frames", "fps", "face_detected", "message", "notes"),
@@ -88,6 +100,11 @@ VISION = {
         "gaze_h",
         "blinks",
         "blink_rate_per_min",
+        "eye_contact_calibrated",
+        "eye_contact_method",
+        "gaze_baseline_deg",
+        "looking_away_ratio",
+        "looking_down_ratio",
     ),
     "framing": fields(
         "too_close_ratio", "too_far_ratio", "off_centre_ratio", "too_dark_ratio", "mean_brightness", "hints"
