@@ -9,8 +9,9 @@ PY="${PYTHON:-python3.11}"
 VENV="${VENV:-.venv}"
 
 # 1. Debian packages: speech synthesis for tests and the fallback voice, audio tools, ffmpeg for media
-#    decoding, Chromium for browser tests, PostgreSQL for the storage tests, libsndfile for soundfile.
-APT_PACKAGES="espeak-ng sox ffmpeg chromium chromium-driver postgresql libsndfile1 libgl1 libglib2.0-0"
+#    decoding, Chromium for browser tests, PostgreSQL for the storage tests, libsndfile for soundfile,
+#    Prometheus (and promtool) for the monitoring tests.
+APT_PACKAGES="espeak-ng sox ffmpeg chromium chromium-driver postgresql libsndfile1 libgl1 libglib2.0-0 prometheus"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

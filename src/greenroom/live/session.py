@@ -257,6 +257,8 @@ class LiveSession:
         rounded = {k: round(v, 3) for k, v in stages.items()}
         rounded["speculative"] = bool(t.get("speculative"))
         self.timings.append(rounded)
+        if observe := getattr(self.resources, "observe_turn", None):  # the server's latency metrics
+            observe(rounded)
         task = asyncio.ensure_future(self.emit("timing", **rounded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
