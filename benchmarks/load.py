@@ -86,13 +86,13 @@ def serve(settings: Any, start_timeout: float) -> Iterator[tuple[str, str, Any]]
         thread.join(60)
 
 
-async def interview(base: str, token: str, questions: int, res: Result, timeout: float) -> None:
+async def interview(base: str, token: str, questions: int, res: Result, limit_s: float) -> None:
     import httpx
     from websockets.asyncio.client import connect
 
     headers = {"authorization": f"Bearer {token}"}
     setup = {"track": "technical", "questions": questions, "voice": False, "camera": False, "consent": True}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout) as http:
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=limit_s) as http:
         r = await http.post("/api/interviews", json=setup)
         if r.status_code != 201:
             res.errors.append(f"create {r.status_code}: {r.text[:80]}")
@@ -103,7 +103,7 @@ async def interview(base: str, token: str, questions: int, res: Result, timeout:
         async with connect(url, additional_headers=headers, max_size=1 << 22) as ws:
             await ws.send(json.dumps({"type": "hello", "camera": False, "voice": False}))
             t_sent: float | None = None
-            end = time.monotonic() + timeout
+            end = time.monotonic() + limit_s
             while time.monotonic() < end:
                 raw = await asyncio.wait_for(ws.recv(), timeout=max(1.0, end - time.monotonic()))
                 if isinstance(raw, bytes):
@@ -133,12 +133,19 @@ async def interview(base: str, token: str, questions: int, res: Result, timeout:
         res.lost += sum(1 for a in sent if a not in answers)
 
 
-def run_k(base: str, token: str, k: int, questions: int, timeout: float) -> tuple[Result, float]:
+def sample_workers(engine: Any, t_mark: float, stop: threading.Event, out: list[tuple[float, int]]) -> None:
+    """Workers (or replicas) every half second until `stop`."""
+    while not stop.wait(0.5):
+        if engine is not None:
+            out.append((time.monotonic() - t_mark, int(engine.status()["workers"])))
+
+
+def run_k(base: str, token: str, k: int, questions: int, limit_s: float) -> tuple[Result, float]:
     res = Result()
 
     async def main() -> None:
         outcomes = await asyncio.gather(
-            *(interview(base, token, questions, res, timeout) for _ in range(k)), return_exceptions=True
+            *(interview(base, token, questions, res, limit_s) for _ in range(k)), return_exceptions=True
         )
         res.errors += [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
 
@@ -195,12 +202,7 @@ def main() -> None:
                 samples: list[tuple[float, int]] = []
                 stop = threading.Event()
 
-                def sample(t_mark: float = t_mark, stop: threading.Event = stop) -> None:
-                    while not stop.wait(0.5):
-                        if res_engine is not None:
-                            samples.append((time.monotonic() - t_mark, int(res_engine.status()["workers"])))
-
-                sampler = threading.Thread(target=sample, daemon=True)
+                sampler = threading.Thread(target=sample_workers, args=(res_engine, t_mark, stop, samples), daemon=True)
                 sampler.start()
                 res, wall = run_k(base, token, k, args.questions, args.timeout_s)
                 stop.set()

@@ -286,7 +286,10 @@ class Settings(BaseSettings):
     serving_request_timeout_s: float = Field(
         default=120.0,
         gt=0,
-        description="A worker silent this long on a request is hung: it is replaced and the request retried once.",
+        description="A worker silent this long on one request is hung: it is replaced and the request retried once.",
+    )
+    serving_ping_timeout_s: float = Field(
+        default=10.0, gt=0, description="An idle worker that does not answer a health ping this fast is hung."
     )
     serving_health_interval_s: float = Field(
         default=0.5, gt=0, description="How often workers are health-checked and the pool resized."

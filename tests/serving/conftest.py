@@ -46,7 +46,8 @@ def pool_settings(data_dir: Path, model_dir: Path, **extra: object) -> Settings:
         "serving_max_workers": 3,
         "serving_upscale_delay_s": 0.5,
         "serving_downscale_delay_s": 3600.0,
-        "serving_request_timeout_s": 4.0,
+        "serving_request_timeout_s": 60.0,
+        "serving_ping_timeout_s": 3.0,
         "serving_health_interval_s": 0.2,
     }
     base.update(extra)

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.serving.conftest import free_port, wait_for
 
 from greenroom.config import Settings
 from greenroom.server.app import create_app
 from greenroom.server.security import Auth
 from greenroom.serving import metrics
-from tests.serving.conftest import free_port, wait_for
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 TOKEN = "metrics-token-0123456789"
@@ -46,8 +46,12 @@ def test_metrics_need_the_token_and_hold_no_personal_labels(tmp_path: Path, mode
         'greenroom_degraded{code="small_model"}',
     ):
         assert name in text, name
-    labels = {part.split("=")[0] for line in text.splitlines() if "{" in line and not line.startswith("#")
-              for part in line[line.index("{") + 1 : line.index("}")].split(",")}
+    labels = {
+        part.split("=")[0]
+        for line in text.splitlines()
+        if "{" in line and not line.startswith("#")
+        for part in line[line.index("{") + 1 : line.index("}")].split(",")
+    }
     assert labels <= {"stage", "kind", "le", "reason", "code", "action", "rule"}
 
 
@@ -104,7 +108,10 @@ def test_a_real_prometheus_scrapes_the_app(tmp_path: Path, model_dir: Path) -> N
             assert _query(pport, "greenroom_workers")[0]["value"][1] == "1"
             with urllib.request.urlopen(f"http://127.0.0.1:{pport}/api/v1/rules", timeout=5) as r:  # noqa: S310
                 groups = json.loads(r.read())["data"]["groups"]
-            assert {rule["name"] for g in groups for rule in g["rules"]} >= {"GreenroomQueueFull", "GreenroomWorkerDead"}
+            assert {rule["name"] for g in groups for rule in g["rules"]} >= {
+                "GreenroomQueueFull",
+                "GreenroomWorkerDead",
+            }
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -10,12 +10,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
+from tests.serving.conftest import PROMPT, wait_for
 
 from greenroom.errors import ConfigError, ServingError
 from greenroom.serving import metrics
 from greenroom.serving.monitor import Monitor, check_webhook
 from greenroom.serving.pool import LocalPool
-from tests.serving.conftest import PROMPT, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,12 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 def _monitor(pool: LocalPool, url: str) -> Monitor:
     s = pool.settings.model_copy(
-        update={"monitor_latency_p95_s": 1.0, "monitor_error_rate": 0.3, "monitor_window_s": 120, "monitor_webhook_url": url}
+        update={
+            "monitor_latency_p95_s": 1.0,
+            "monitor_error_rate": 0.3,
+            "monitor_window_s": 120,
+            "monitor_webhook_url": url,
+        }
     )
     return Monitor(s, pool)
 
@@ -54,7 +59,7 @@ def test_webhook_host_must_be_allowed(pool: LocalPool) -> None:
 
 def test_latency_fault_alerts_and_replaces_the_slow_worker(pool: LocalPool, webhook: Any) -> None:
     url, received = webhook
-    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 60, "all workers ready")
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
     metrics.RECENT.clear()
     pool.worker_log.clear()
     slow = min(pool.worker_ids())  # idle requests go to the lowest id
@@ -75,7 +80,7 @@ def test_latency_fault_alerts_and_replaces_the_slow_worker(pool: LocalPool, webh
 
 def test_error_fault_alerts_and_replaces_the_failing_worker(pool: LocalPool, webhook: Any) -> None:
     url, received = webhook
-    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 60, "all workers ready")
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
     metrics.RECENT.clear()
     pool.worker_log.clear()
     bad = min(pool.worker_ids())

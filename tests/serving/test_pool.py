@@ -9,12 +9,12 @@ import time
 
 import pytest
 from pydantic import BaseModel
+from tests.serving.conftest import PROMPT, pool_settings, wait_for
 
 from greenroom.errors import ConfigError, ServingError
 from greenroom.llm.base import ChatModel
 from greenroom.serving.clients import PoolChatModel
 from greenroom.serving.pool import LocalPool, threads_per_worker
-from tests.serving.conftest import PROMPT, pool_settings, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def _hold_all(pool: LocalPool, seconds: float) -> None:
 
 
 def test_a_dead_worker_is_replaced_and_its_request_retried(pool: LocalPool) -> None:
-    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 60, "all workers ready")
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
     _hold_all(pool, 1.5)
     req = pool.submit("complete", (PROMPT, {"max_tokens": 4}), high=True)
     wait_for(lambda: req.worker is not None, 5, "dispatch")
@@ -85,13 +85,13 @@ def test_a_dead_worker_is_replaced_and_its_request_retried(pool: LocalPool) -> N
     assert kind == "done" and isinstance(text, str)
     assert req.worker != first and req.attempts == 2
     assert any(what == "replace (died)" and wid == first for _, what, wid in pool.events)
-    wait_for(lambda: pool.status()["ready"] >= 2, 60, "a replacement")
+    wait_for(lambda: pool.status()["ready"] >= 2, 120, "a replacement")
     for wid in pool.worker_ids():
         pool.inject_fault(wid, "clear")
 
 
 def test_a_second_failure_is_a_clear_error(pool: LocalPool) -> None:
-    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 60, "all workers ready")
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
     _hold_all(pool, 3.0)
     req = pool.submit("complete", (PROMPT, {"max_tokens": 4}), high=True)
     killed: list[int] = []
@@ -103,15 +103,15 @@ def test_a_second_failure_is_a_clear_error(pool: LocalPool) -> None:
     kind, exc = req.out.get(timeout=30)
     assert kind == "error" and isinstance(exc, ServingError)
     assert "retry failed" in exc.message
-    wait_for(lambda: pool.status()["ready"] >= 2, 60, "replacements")
+    wait_for(lambda: pool.status()["ready"] >= 2, 120, "replacements")
     for wid in pool.worker_ids():
         pool.inject_fault(wid, "clear")
 
 
 def test_a_hung_worker_is_replaced(pool: LocalPool) -> None:
-    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 60, "all workers ready")
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
     victim = pool.worker_ids()[0]
     pool.inject_fault(victim, "hang")
     wait_for(lambda: victim not in pool.worker_ids(), 15, "the hung worker to go")
     assert any(what == "replace (hung)" and wid == victim for _, what, wid in pool.events)
-    wait_for(lambda: pool.status()["ready"] >= 2, 60, "a replacement")
+    wait_for(lambda: pool.status()["ready"] >= 2, 120, "a replacement")

@@ -20,8 +20,8 @@ from typing import Any
 
 from greenroom.config import Settings
 from greenroom.errors import GreenroomError
-from greenroom.serving import metrics
 from greenroom.server.llmlock import LockedChatModel, lock_for
+from greenroom.serving import metrics
 
 log = logging.getLogger("greenroom.live")
 

@@ -99,7 +99,7 @@ class PoolTranscriber:
 
 
 def _last(messages: Iterator[tuple[str, Any]]) -> Any:
-    value: Any = None
+    last: Any = None
     for _kind, value in messages:
-        pass
-    return value
+        last = value
+    return last

@@ -40,7 +40,9 @@ WORKERS = Gauge("greenroom_workers", "Model workers (pool) or replicas (Ray) ali
 MIN_WORKERS = Gauge("greenroom_workers_min", "The configured minimum of workers or replicas.", registry=REGISTRY)
 UTILISATION = Gauge("greenroom_utilisation", "Requests running or waiting over capacity.", registry=REGISTRY)
 WORKER_RESTARTS = Counter(
-    "greenroom_worker_restarts_total", "Workers replaced, by reason (died, hung, slow, failing).", ["reason"],
+    "greenroom_worker_restarts_total",
+    "Workers replaced, by reason (died, hung, slow, failing).",
+    ["reason"],
     registry=REGISTRY,
 )
 DEGRADED = Gauge("greenroom_degraded", "1 while a degraded mode is on, by code.", ["code"], registry=REGISTRY)

@@ -8,8 +8,8 @@
   would still be under the threshold for `serving_downscale_delay_s`, an idle worker is retired (down
   to `serving_min_workers`). Workers still loading count as capacity, so a burst adds one at a time.
 - Threads per worker = cores // max workers (at least 1), so a full pool does not oversubscribe.
-- Health: a worker whose process ends, or that is silent past `serving_request_timeout_s` on a request
-  or a ping, is killed and replaced. Its requests are retried once on another worker (a stream only if
+- Health: a worker whose process ends, that is silent past `serving_request_timeout_s` on a request, or
+  that does not answer a ping within `serving_ping_timeout_s` when idle, is killed and replaced. Its requests are retried once on another worker (a stream only if
   nothing was sent yet, so no text is repeated); a second failure raises `ServingError`.
 """
 
@@ -26,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, cast
 
 from greenroom import errors
 from greenroom.config import Settings
@@ -35,6 +35,8 @@ from greenroom.serving import metrics
 from greenroom.serving.worker import worker_main
 
 log = logging.getLogger("greenroom.serving")
+#: Workers that die while loading, in a row, before the pool stops replacing them (no crash loop).
+MAX_START_FAILURES = 3
 
 
 @dataclass
@@ -98,6 +100,7 @@ class LocalPool:
         self._ids = itertools.count(1)
         self._rids = itertools.count(1)
         self._paused = 0
+        self._start_failures = 0
         self._above_since: float | None = None
         self._low_since: float | None = None
         self._stop = threading.Event()
@@ -144,6 +147,8 @@ class LocalPool:
                 req.out.put(("error", ServingError("The model pool was shut down.")))
             self._waiting.clear()
             self._cond.notify_all()
+        for w in workers:
+            self._send(w, ("stop", 0, None))
         for w in workers:
             self._stop_worker(w, kill=False)
         for t in self._threads:
@@ -313,6 +318,8 @@ class LocalPool:
         """Kill `w`, retry its requests once elsewhere, start a replacement if below the minimum."""
         if w.state == "dead":
             return
+        if w.state == "starting":
+            self._start_failures += 1
         w.state = "dead"
         self._workers.pop(w.id, None)
         metrics.WORKER_RESTARTS.labels(reason=reason).inc()
@@ -329,13 +336,20 @@ class LocalPool:
                         "error",
                         ServingError(
                             f"A model worker {'hung' if reason == 'hung' else 'stopped'} while answering, "
-                            + ("and the retry failed too." if req.attempts >= 2 else "after part of the reply was sent.")
+                            + (
+                                "and the retry failed too."
+                                if req.attempts >= 2
+                                else "after part of the reply was sent."
+                            )
                         ),
                     )
                 )
         w.running.clear()
         self._waiting.extendleft(reversed(retry))
-        if not self._stop.is_set():
+        if self._start_failures >= MAX_START_FAILURES:
+            self.info["failed"] = f"{self._start_failures} workers in a row died while loading the model"
+            log.error("pool: %s; not starting more", self.info["failed"])
+        elif not self._stop.is_set():
             self._spawn("start (replacement)")
         self._dispatch()
         self._cond.notify_all()
@@ -357,10 +371,15 @@ class LocalPool:
             if not conns:
                 time.sleep(0.05)
                 continue
-            for conn in wait(list(conns), timeout=0.1):
-                w = conns[conn]  # type: ignore[index]
+            try:
+                ready = wait(list(conns), timeout=0.1)
+            except (OSError, ValueError):  # a connection closed under us: the next round skips it
+                continue
+            for ready_conn in ready:
+                conn = cast(Connection, ready_conn)
+                w = conns[conn]
                 try:
-                    msg = conn.recv()  # type: ignore[union-attr]
+                    msg = conn.recv()
                 except (EOFError, OSError):
                     with self._cond:
                         if not self._stop.is_set():
@@ -374,6 +393,7 @@ class LocalPool:
             w.last_seen = time.monotonic()
             if kind == "ready":
                 w.state, w.info = "ready", msg[1]
+                self._start_failures = 0
                 self.info.update(name=msg[1]["name"], constrained_json=msg[1]["constrained_json"])
                 self._note("ready", w.id)
             elif kind == "failed":
@@ -420,7 +440,7 @@ class LocalPool:
                 self._fail_worker(w, "died")
             elif w.state == "ready" and any(now - r.last_progress > timeout for r in w.running.values()):
                 self._fail_worker(w, "hung")
-            elif w.state == "ready" and w.ping_out and now - w.last_seen > timeout:
+            elif w.state == "ready" and w.ping_out and now - w.last_seen > self.settings.serving_ping_timeout_s:
                 self._fail_worker(w, "hung")
             elif w.state == "ready" and not w.running and not w.ping_out:
                 w.ping_out = True
@@ -432,7 +452,7 @@ class LocalPool:
         live = [w for w in self._workers.values() if w.state != "dead"]
         demand = sum(len(w.running) for w in live) + len(self._waiting)
         util = demand / max(1, len(live) * self.capacity)
-        if util > self.threshold and len(live) < self.max:
+        if util > self.threshold and len(live) < self.max and not self.info.get("failed"):
             self._low_since = None
             self._above_since = self._above_since or now
             if now - self._above_since >= self.settings.serving_upscale_delay_s:

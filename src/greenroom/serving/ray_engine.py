@@ -11,6 +11,7 @@ started: the server calls the deployments through deployment handles, behind the
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -105,7 +106,7 @@ class RayEngine:
                 ray.init(
                     address=self.settings.serving_ray_address,
                     runtime_env={"env_vars": {"PYTHONPATH": src, "HF_HUB_OFFLINE": "1"}},
-                    logging_level="WARNING",
+                    logging_level=logging.WARNING,
                     log_to_driver=False,
                 )
             except (ConnectionError, RuntimeError) as exc:
@@ -125,7 +126,8 @@ class RayEngine:
         }
         for role in self.roles:
             cls = AsrReplica if role == "asr" else ChatReplica
-            dep = serve.deployment(cls).options(name=role, **options)
+            deployment: Any = serve.deployment(cls)
+            dep = deployment.options(name=role, **options)
             serve.run(dep.bind(self.settings, threads), name=self.app_name(role), route_prefix=None)
             self.handles[role] = serve.get_deployment_handle(role, app_name=self.app_name(role))
         chat = next((r for r in self.roles if r != "asr"), None)
@@ -153,7 +155,8 @@ class RayEngine:
         for role in self.roles:
             app = apps.get(self.app_name(role))
             dep = app.deployments.get(role) if app else None
-            out[role] = int(dep.replica_states.get("RUNNING", 0)) if dep else 0
+            states = dep.replica_states.items() if dep else ()
+            out[role] = sum(int(n) for state, n in states if str(getattr(state, "value", state)) == "RUNNING")
         return out
 
     def status(self) -> dict[str, Any]:

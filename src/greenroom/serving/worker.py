@@ -23,6 +23,8 @@ def worker_main(conn: Connection, settings: Settings, threads: int) -> None:
         from greenroom.llm.factory import create_chat_model
 
         model = create_chat_model(settings.model_copy(update={"llm_threads": threads}))
+        if load := getattr(model, "load", None):  # llama.cpp loads lazily: load before saying ready
+            load()
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
