@@ -40,6 +40,10 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"--runtime-env-agent-port={free_port()}",
     ]  # fmt: skip
     log = open(tmp_path_factory.mktemp("ray") / "ray.log", "w")  # noqa: SIM115
+    # Loopback only, for this test: Ray 2.60's token authentication is switched off on both sides.
+    old_mode = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
+    os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read when ray is imported: never a private cluster
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         time.sleep(3)
@@ -57,6 +61,10 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             os.killpg(proc.pid, 9)
         log.close()
         shutil.rmtree(temp, ignore_errors=True)
+        if old_mode is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = old_mode
 
 
 def test_ray_serve_answers_and_a_burst_adds_replicas(ray_cluster: str, tmp_path: Path, model_dir: Path) -> None:

@@ -12,6 +12,7 @@ started: the server calls the deployments through deployment handles, behind the
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -97,14 +98,19 @@ class RayEngine:
         return f"{self.settings.serving_ray_app}-{role}"
 
     def start(self) -> None:
+        # Never let a Ray call start a private local cluster (Serve's handle threads call Ray after shutdown).
+        os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
         import ray
         from ray import serve
 
         if not ray.is_initialized():
             src = str(Path(greenroom.__file__).resolve().parent.parent)
+            host = self.settings.serving_ray_address.rsplit(":", 1)[0]
+            local = {"_node_ip_address": host} if host in ("127.0.0.1", "localhost") else {}
             try:
                 ray.init(
                     address=self.settings.serving_ray_address,
+                    **local,  # type: ignore[arg-type]
                     runtime_env={"env_vars": {"PYTHONPATH": src, "HF_HUB_OFFLINE": "1"}},
                     logging_level=logging.WARNING,
                     log_to_driver=False,
