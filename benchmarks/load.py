@@ -7,7 +7,7 @@ For each engine the app runs on uvicorn on a free loopback port (in this process
 histograms are readable). For each K, K clients each create an interview (`POST /api/interviews`, voice
 and camera off), open its socket, answer every question with a typed answer and wait for the report.
 Printed per K: p50/p95 of the next question (answer sent -> next `question` event), p50/p95 of the
-grader's LLM calls (server-side `grading_total`), errors, answers lost (sent but not in the stored
+grader's LLM calls (server-side `grading_total`) and of the last answer -> report (grading included), errors, answers lost (sent but not in the stored
 session), workers over time, and the time from the first request to the first scale-up.
 Loops are bounded: every wait has a timeout and the whole run stops at --budget-s. On a shared 2-core
 machine the figures are noisy; the single-process engine is the baseline on the same K.
@@ -51,6 +51,7 @@ def pct(xs: list[float], q: float) -> float:
 @dataclass
 class Result:
     next_q: list[float] = field(default_factory=list)
+    report: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sent: int = 0
     lost: int = 0
@@ -103,6 +104,7 @@ async def interview(base: str, token: str, questions: int, res: Result, limit_s:
         async with connect(url, additional_headers=headers, max_size=1 << 22) as ws:
             await ws.send(json.dumps({"type": "hello", "camera": False, "voice": False}))
             t_sent: float | None = None
+            t_last = time.perf_counter()
             end = time.monotonic() + limit_s
             while time.monotonic() < end:
                 raw = await asyncio.wait_for(ws.recv(), timeout=max(1.0, end - time.monotonic()))
@@ -123,8 +125,9 @@ async def interview(base: str, token: str, questions: int, res: Result, limit_s:
                     await ws.send(json.dumps({"type": "answer_text", "text": answer}))
                     sent.append(answer)
                     res.sent += 1
-                    t_sent = time.perf_counter()
+                    t_sent = t_last = time.perf_counter()
                 elif ev["type"] == "finished":
+                    res.report.append(time.perf_counter() - t_last)
                     break
             else:
                 res.errors.append("timeout")
@@ -163,7 +166,7 @@ def main() -> None:
     ap.add_argument("--min-workers", type=int, default=1)
     ap.add_argument("--max-workers", type=int, default=2)
     ap.add_argument("--ray-address", default="127.0.0.1:6379")
-    ap.add_argument("--timeout-s", type=float, default=300.0, help="Longest wait for one interview.")
+    ap.add_argument("--timeout-s", type=float, default=900.0, help="Longest wait for one interview.")
     ap.add_argument("--budget-s", type=float, default=900.0, help="Stop starting new runs after this long.")
     args = ap.parse_args()
 
@@ -180,7 +183,7 @@ def main() -> None:
             data_dir=work / "data",
             models_dir=models,
             llm_preset=args.preset,
-            llm_max_tokens=96,
+            llm_max_tokens=64,
             interview_max_follow_ups=0,
             server_preload_models=True,
             serving_engine=engine,
@@ -214,7 +217,8 @@ def main() -> None:
                 over_time = " ".join(str(n) for n in counts[:: max(1, len(counts) // 12)]) or "1"
                 row = (
                     f"{engine:6} K={k}: next question p50 {pct(res.next_q, 0.5):5.1f} s p95 {pct(res.next_q, 0.95):5.1f} s"
-                    f" | grading p50 {pct(grading, 0.5):5.1f} s p95 {pct(grading, 0.95):5.1f} s (n={len(grading)})"
+                    f" | grading LLM p50 {pct(grading, 0.5):5.1f} s p95 {pct(grading, 0.95):5.1f} s (n={len(grading)})"
+                    f" | last answer to report p50 {pct(res.report, 0.5):5.1f} s p95 {pct(res.report, 0.95):5.1f} s"
                     f" | errors {len(res.errors)} | lost {res.lost}/{res.sent} | wall {wall:5.1f} s"
                     f" | workers {over_time} | scale-up after {scale_t if scale_t is not None else '-'} s"
                 )
