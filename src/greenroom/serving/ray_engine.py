@@ -20,7 +20,7 @@ from typing import Any
 
 import greenroom
 from greenroom.config import Settings
-from greenroom.errors import ServingError
+from greenroom.errors import ConfigError, ServingError
 from greenroom.llm.base import M, Message
 from greenroom.serving.pool import threads_per_worker
 
@@ -97,7 +97,17 @@ class RayEngine:
     def app_name(self, role: str) -> str:
         return f"{self.settings.serving_ray_app}-{role}"
 
+    def check_address(self) -> None:
+        """The cluster must be on this machine or on a host in `allowed_hosts` (the no-egress rule)."""
+        host = self.settings.serving_ray_address.rsplit(":", 1)[0].strip("[]")
+        if host not in ("127.0.0.1", "localhost", "::1") and host not in self.settings.allowed_hosts:
+            raise ConfigError(
+                f"The Ray cluster host {host!r} is not allowed.",
+                hint="Add it to GREENROOM_ALLOWED_HOSTS (a private network you trust: Ray traffic is not encrypted).",
+            )
+
     def start(self) -> None:
+        self.check_address()
         # Never let a Ray call start a private local cluster (Serve's handle threads call Ray after shutdown).
         os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
         import ray
