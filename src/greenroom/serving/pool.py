@@ -410,6 +410,10 @@ class LocalPool:
                     req.sent_chunks += 1
                     req.last_progress = w.last_seen
                     req.out.put(("chunk", msg[2]))
+            elif kind == "progress":
+                req = w.running.get(msg[1])
+                if req is not None:
+                    req.last_progress = w.last_seen
             elif kind in ("done", "error"):
                 req = w.running.pop(msg[1], None)
                 if req is not None:

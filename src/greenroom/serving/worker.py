@@ -1,7 +1,7 @@
 """One pool worker process: loads the chat model (and ASR when asked) once, then answers requests on a pipe.
 
 Messages from the parent are tuples `(op, request_id, payload)`; answers are `("ready", info)`,
-`("chunk", rid, text)`, `("done", rid, value)`, `("error", rid, (kind, message))` and `("pong", rid)`.
+`("chunk", rid, text)`, `("progress", rid, None)` (a token of a non-streamed reply), `("done", rid, value)`, `("error", rid, (kind, message))` and `("pong", rid)`.
 A `fault` op (tests and drills only) makes the worker slow, failing, hung or dead, so that health checks
 and the monitor can be exercised against a real process.
 """
@@ -66,9 +66,13 @@ def worker_main(conn: Connection, settings: Settings, threads: int) -> None:
                 for piece in model.stream(messages, **kwargs):
                     conn.send(("chunk", rid, piece))
                 conn.send(("done", rid, None))
-            elif op == "complete":
+            elif op == "complete":  # streamed inside, so that every token tells the pool we are alive
                 messages, kwargs = payload
-                conn.send(("done", rid, model.complete(messages, **kwargs)))
+                pieces: list[str] = []
+                for piece in model.stream(messages, **kwargs):
+                    pieces.append(piece)
+                    conn.send(("progress", rid, None))
+                conn.send(("done", rid, "".join(pieces)))
             elif op == "structured":
                 messages, schema, kwargs = payload
                 conn.send(("done", rid, model.structured(messages, schema, **kwargs).model_dump_json()))
