@@ -7,6 +7,7 @@ in worker threads, never on the event loop). Latency is measured around any engi
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,16 +18,18 @@ from greenroom.serving.pool import LocalPool, Request
 
 
 def _wait(pool: LocalPool, req: Request) -> Iterator[tuple[str, Any]]:
-    """The request's messages until it is done; raises its error. A stalled reply is caught by the pool's
-    health check (the worker is replaced), so this waits in short steps and never forever."""
-    limit = pool.settings.serving_request_timeout_s * 3 + 30
-    end = time.monotonic() + limit
+    """The request's messages until it is done; raises its error.
+
+    Time waiting in the queue does not count (the queue is bounded and the interviewer goes first); once
+    a worker has the request, the pool's health check replaces a silent worker, so this only gives up
+    when even that did not answer: far past `serving_request_timeout_s` without progress."""
+    limit = pool.settings.serving_request_timeout_s * 2 + 30
     while True:
         try:
             kind, value = req.out.get(timeout=0.5)
-        except Exception:
-            if time.monotonic() > end:
-                raise ServingError(f"No answer from the model pool after {limit:.0f} s.") from None
+        except queue.Empty:
+            if req.worker is not None and time.monotonic() - req.last_progress > limit:
+                raise ServingError(f"No answer from a model worker for {limit:.0f} s.") from None
             continue
         if kind == "error":
             raise value
