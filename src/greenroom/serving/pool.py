@@ -328,6 +328,7 @@ class LocalPool:
         retry: list[Request] = []
         for req in w.running.values():
             if req.attempts < 2 and req.sent_chunks == 0:
+                req.worker = None  # back in the queue
                 retry.append(req)
             else:
                 metrics.error("worker_failed")
