@@ -239,6 +239,8 @@ class LiveSession:
                 self.timing.mark("first_audio")
                 figures = self.timing.finish()
                 if figures is not None:
+                    if observe := getattr(self.resources, "observe_turn", None):  # the server's latency metrics
+                        observe(figures)
                     self.spawn(self.emit("timing", **figures))
                 self._hold_background(False)
                 first = False
