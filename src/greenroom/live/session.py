@@ -77,6 +77,7 @@ class LiveSession:
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.timings: list[dict[str, Any]] = []
+        self._turn_reason = ""
         self.voice = self.setup.voice
         self.camera = self.setup.camera
 
@@ -254,8 +255,9 @@ class LiveSession:
             "first_audio": t["first_audio"] - t["text"],
             "total": t["first_audio"] - base,
         }
-        rounded = {k: round(v, 3) for k, v in stages.items()}
+        rounded: dict[str, Any] = {k: round(v, 3) for k, v in stages.items()}
         rounded["speculative"] = bool(t.get("speculative"))
+        rounded["reason"] = self._turn_reason  # why the turn ended (model verdict, silence)
         self.timings.append(rounded)
         task = asyncio.ensure_future(self.emit("timing", **rounded))
         self._tasks.add(task)
@@ -276,7 +278,13 @@ class LiveSession:
             from greenroom.speech.listener import Listener
             from greenroom.speech.vad import StreamingVad
 
-            self._listener = Listener.from_settings(self.resources.transcriber(), self.settings)
+            self._listener = await asyncio.to_thread(
+                Listener.from_settings, self.resources.transcriber(), self.settings
+            )
+            why = self._listener.detector.degraded
+            if why and not any(d["code"] == "turn_rules" for d in self.degraded):  # said once per interview
+                self.degraded.append({"code": "turn_rules", "detail": why})
+                await self.emit("degraded", notes=[{"code": "turn_rules", "detail": why}])
             self._lead_vad = await asyncio.to_thread(StreamingVad)
             self._lead_silence = 0.0
         if self._vision is not None:
@@ -287,6 +295,7 @@ class LiveSession:
             voice=self.voice,
             thinking_s=self.settings.speech_turn_thinking_s,
             end_silence_s=self.settings.speech_turn_end_silence_s,
+            turn_model=getattr(getattr(self._listener, "detector", None), "model", None) is not None,
         )
 
     def on_audio(self, payload: bytes) -> None:
@@ -367,6 +376,7 @@ class LiveSession:
                     self._listener = None
                     speech_end = self._wall_at(self._listen_offset + self._last_speech_s(listener, ev.time))
                     timing = {"speech_end": speech_end, "turn_end": now, "asr_done": time.perf_counter()}
+                    self._turn_reason = ev.reason
                     self.spawn(self._answer(ev.text, "voice", ev.transcript, timing, ev.reason))
 
     def _hold_background(self, on: bool) -> None:
@@ -407,6 +417,7 @@ class LiveSession:
         t0 = time.perf_counter()
         transcript = await asyncio.to_thread(listener.asr.finish)
         timing = {"speech_end": t0, "turn_end": t0, "asr_done": time.perf_counter()}
+        self._turn_reason = "done button"
         if not transcript.text.strip():
             await self.emit("no_answer", detail="Nothing was heard yet: speak, or type your answer.")
             self._listener = listener

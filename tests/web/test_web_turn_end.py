@@ -1,0 +1,70 @@
+"""A spoken answer with a thinking pause, in a real headless Chromium (fake microphone: an espeak-ng WAV): the
+turn ends by itself, without the "done" button, soon after the answer and not in the pause (semantic end of
+turn with Smart Turn and the text rules)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from greenroom.config import Settings
+
+from .browser import CHROMIUM, chromium, espeak_wav, face_y4m, live_server
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+FIRST, REST = "I would use", "a hash table, so every lookup takes constant time on average."
+
+
+def _paused_answer(d: Path) -> Path:
+    """'I would use' + 1.5 s of silence + the rest, then 7 s of silence (Chromium loops the file)."""
+    a = sf.read(espeak_wav(d / "a.wav", FIRST, lead_s=1.0, tail_s=0.0, rate=150), dtype="float32")[0]
+    b = sf.read(espeak_wav(d / "b.wav", REST, lead_s=1.5, tail_s=7.0, rate=150), dtype="float32")[0]
+    out = d / "paused.wav"
+    sf.write(out, np.concatenate([a, b]).astype(np.float32), 16000, subtype="PCM_16")
+    return out
+
+
+def test_spoken_turn_ends_by_itself_after_a_thinking_pause(tmp_path: Path, model_dir: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", models_dir=model_dir, server_preload_models=True, interview_max_follow_ups=0
+    )
+    assert settings.speech_turn_model != "none" and settings.speech_turn_policy != "rules"
+    wav, y4m = _paused_answer(tmp_path), face_y4m(tmp_path / "face.y4m")
+    with live_server(settings) as srv, chromium(wav, y4m) as browser:
+        page: Any = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: d.accept())
+        page.goto(srv.sign_in_url())
+        page.wait_for_selector("#track option", state="attached")
+        page.select_option("#track", "technical")
+        page.fill("#questions", "2")
+        page.check("input[name=mode][value=voice]")
+        page.set_checked("#camera", False)
+        page.check("#consent")
+        page.click("#start")
+        page.wait_for_url("**/room?id=*")
+        sid = page.url.split("id=")[1]
+        page.click("#begin")
+        deadline = time.monotonic() + 240
+        session = None
+        while time.monotonic() < deadline:  # the "done" button is never pressed
+            session = session or srv.app.state.sessions.sessions.get(sid)
+            if session is not None and session.timings and session.turns:
+                break
+            time.sleep(0.5)
+        assert session is not None and session.timings and session.turns, "the turn never ended by itself"
+        timing, answer = session.timings[0], session.turns[0]["answer"].lower()
+        assert timing["reason"] != "done button" and "of silence" in timing["reason"], timing
+        assert "hash table" in answer and "average" in answer and "use" in answer, answer  # not cut in the pause
+        assert timing["end_of_turn"] < settings.speech_turn_end_silence_s, timing  # sooner than the rules' silence
+        assert not errors, errors
