@@ -125,31 +125,30 @@ def recordings() -> list[Clip]:
 
 
 def record(clips: list[Clip], listener_for: Any, cache: Path | None) -> dict[str, Any]:
-    """The trace of each clip through the real listener (never ending the turn); kept in `cache` when given."""
+    """The trace of each clip through the real listener (never ending the turn); kept in `cache` as it goes,
+    so an interrupted run resumes (delete the file to record again)."""
     from greenroom.speech.turns import TurnTrace
 
+    traces: dict[str, Any] = {}
     if cache is not None and cache.is_file():
-        raw = json.loads(cache.read_text())
-        if set(raw) == {c.name for c in clips}:
-            print(f"traces reused from {cache} (delete it to record them again)")
-            return {
-                k: TurnTrace(
-                    probs=v["probs"],
-                    scores={int(i): p for i, p in v["scores"].items()},
-                    texts={int(i): t for i, t in v["texts"].items()},
-                    model_ms=v["model_ms"],
-                )
-                for k, v in raw.items()
-            }
-    traces = {}
+        for k, v in json.loads(cache.read_text()).items():
+            traces[k] = TurnTrace(
+                probs=v["probs"],
+                scores={int(i): p for i, p in v["scores"].items()},
+                texts={int(i): t for i, t in v["texts"].items()},
+                model_ms=v["model_ms"],
+            )
+        print(f"{len(traces)} traces reused from {cache}")
     for c in clips:
+        if c.name in traces:
+            continue
         listener = listener_for()
         listener.feed_all(c.audio, chunk_s=0.1)
         traces[c.name] = listener.detector.trace
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({k: dataclasses.asdict(v) for k, v in traces.items()}))
-    return traces
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps({k: dataclasses.asdict(v) for k, v in traces.items()}))
+    return {c.name: traces[c.name] for c in clips}
 
 
 def verdicts(clips: list[Clip], traces: dict[str, Any]) -> tuple[list[float], list[float]]:
@@ -234,8 +233,8 @@ def candidates() -> list[tuple[str, dict[str, Any]]]:
     for end in (0.8, 1.2, 1.6, 2.0):
         out.append((f"rules end {end:g} s", {"policy": "rules", "end_silence_s": end}))
     for policy in ("model", "both"):
-        for thr in (0.3, 0.5, 0.7):
-            for done in (0.3, 0.5, 0.8):
+        for thr in (0.5, 0.7, 0.9):
+            for done in (0.3, 0.5, 1.0):
                 for hold in (2.0, 3.0):
                     label = f"{policy} p>={thr:g} done {done:g} s hold {hold:g} s"
                     out.append(

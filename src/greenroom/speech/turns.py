@@ -120,9 +120,9 @@ class TurnDetector:
         model: TurnEndModel | None = None,
         policy: Policy = "both",
         pause_s: float = 0.2,
-        complete_threshold: float = 0.5,
+        complete_threshold: float = 0.7,
         complete_silence_s: float = 0.5,
-        incomplete_silence_s: float = 3.0,
+        incomplete_silence_s: float = 2.0,
         record: bool = False,
     ) -> None:
         if hold_silence_s < end_silence_s:
@@ -224,7 +224,7 @@ class TurnDetector:
         said = f"model {p:.2f}"
         if self.policy == "model":
             return (self.complete_silence_s, "") if done else (self.incomplete_silence_s, f"{said}: unfinished")
-        if why == "answer not started" and done:  # a short answer ("Yes.") the model calls finished
+        if why == "answer not started" and done and not self._text_says_unfinished():  # "Yes.", called finished
             return self.end_silence_s, f"{why}; {said}: finished"
         if why:  # thinking aloud or a dangling word: the text rules hold, whatever the model says
             return max(self.hold_silence_s, self.incomplete_silence_s), f"{why}; {said}"
@@ -236,6 +236,9 @@ class TurnDetector:
         """Why the answer sounds unfinished by the text rules, or None."""
         if self.speech_seconds < self.min_answer_speech_s:
             return "answer not started"
+        return self._text_says_unfinished()
+
+    def _text_says_unfinished(self) -> str | None:
         if self._text and THINKING.search(self._text):
             return "thinking aloud"
         if self._text and UNFINISHED.search(self._text):
