@@ -56,15 +56,19 @@ def test_spoken_turn_ends_by_itself_after_a_thinking_pause(tmp_path: Path, model
         page.wait_for_url("**/room?id=*")
         sid = page.url.split("id=")[1]
         page.click("#begin")
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 420
         session = None
         while time.monotonic() < deadline:  # the "done" button is never pressed
             session = session or srv.app.state.sessions.sessions.get(sid)
-            if session is not None and session.timings and session.turns:
+            if session is not None and len(session.timings) >= 2 and len(session.turns) >= 2:
                 break
             time.sleep(0.5)
-        assert session is not None and session.timings and session.turns, "the turn never ended by itself"
-        timing, answer = session.timings[0], session.turns[0]["answer"].lower()
-        assert timing["reason"] != "done button" and "of silence" in timing["reason"], timing
-        assert "hash table" in answer and "average" in answer and "use" in answer, answer  # not cut in the pause
+        assert session is not None and session.timings and session.turns, "no turn ended by itself"
+        answers = [t["answer"].lower() for t in session.turns]
+        for timing in session.timings:
+            assert timing["reason"] != "done button" and "of silence" in timing["reason"], timing
+        # never cut in the pause: every answer has what was said after it ...
+        assert all("hash table" in a and "average" in a for a in answers), answers
+        # ... and (listening may begin mid-loop, when the first words are dropped) one holds both halves
+        assert any("use" in a.split("hash table")[0] for a in answers), answers
         assert not errors, errors
