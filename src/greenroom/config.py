@@ -184,6 +184,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Eye contact: largest horizontal iris offset between the eye corners (0 centred, 1 at a corner).",
     )
+    vision_gaze_max_offset_deg: float = Field(
+        default=12.0,
+        gt=0,
+        description="Eye contact (with a baseline): largest gaze offset (head + eyes, degrees) from the "
+        "person's own look at the camera, left/right or up/down.",
+    )
+    vision_gaze_down_deg: float = Field(
+        default=12.0,
+        gt=0,
+        description="Gaze this many degrees below the baseline counts as looking down (at notes), not away.",
+    )
     vision_smile_threshold: float = Field(
         default=0.5, ge=0, le=1, description="Smile intensity (0-1) above which a frame counts as smiling."
     )

@@ -64,7 +64,7 @@ def test_spoken_turn_ends_by_itself_after_a_thinking_pause(tmp_path: Path, model
                 break
             time.sleep(0.5)
         assert session is not None and session.timings and session.turns, "no turn ended by itself"
-        answers = [t["answer"].lower() for t in session.turns]
+        answers = [t.answer.lower() for t in session.turns]
         for timing in session.timings:
             assert timing["reason"] != "done button" and "of silence" in timing["reason"], timing
         # never cut in the pause: every answer has what was said after it ...

@@ -29,6 +29,14 @@ class Hello(BaseModel):
     voice: bool = True
     camera_error: str | None = Field(default=None, max_length=200)
     mic_error: str | None = Field(default=None, max_length=200)
+    calibrate: bool = Field(default=False, description="Run the look-at-the-camera step before the first question.")
+
+
+class Calibrate(BaseModel):
+    """The eye-contact calibration step: `start` (the candidate looks at the camera), `end`, or `skip`."""
+
+    type: Literal["calibrate"]
+    action: Literal["start", "end", "skip"]
 
 
 class AnswerText(BaseModel):
@@ -66,7 +74,9 @@ class Ping(BaseModel):
     type: Literal["ping"]
 
 
-ClientMessage = Annotated[Hello | AnswerText | Done | Skip | Finish | Playback | Ping, Field(discriminator="type")]
+ClientMessage = Annotated[
+    Hello | AnswerText | Done | Skip | Finish | Playback | Ping | Calibrate, Field(discriminator="type")
+]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 

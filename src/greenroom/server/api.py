@@ -29,7 +29,7 @@ def require_token(request: Request) -> None:
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
 
-PRIVATE_META = ("state", "turns_done", "current", "phase", "setup")
+PRIVATE_META = ("setup",)
 
 
 class Created(BaseModel):
@@ -105,7 +105,7 @@ async def list_sessions(request: Request) -> list[dict[str, Any]]:
 
 def public_session(data: dict[str, Any]) -> dict[str, Any]:
     meta = dict(data.get("meta") or {})
-    turns = data.get("turns") or meta.get("turns_done") or []
+    turns = data.get("turns") or []
     setup = meta.get("setup") or {}
     for key in PRIVATE_META:
         meta.pop(key, None)

@@ -17,7 +17,7 @@ from typing import Any
 
 from greenroom.config import Settings
 from greenroom.errors import GreenroomError
-from greenroom.server.llmlock import LockedChatModel, lock_for
+from greenroom.server.llmlock import LockedChatModel, lock_for, lock_status
 
 log = logging.getLogger("greenroom.live")
 
@@ -92,7 +92,9 @@ class Resources:
 
     def pause_background(self, on: bool) -> None:
         """Hold background grading's LLM calls while a candidate speaks (balanced calls: on, then off)."""
-        lock = lock_for(None)
+        if self._llm is None:  # no model loaded: nothing runs in the background to hold
+            return
+        lock = lock_for(self._llm)
         if on:
             lock.pause_low()
         else:
@@ -181,4 +183,5 @@ class Resources:
             "fallback_voice": bool(getattr(self._synth, "fallback", False)),
             "errors": dict(self.errors),
             "degraded": self.degraded(),
+            "locks": lock_status(),
         }

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
 
 from greenroom.errors import GreenroomError, InputError
 from greenroom.live import protocol as p
 
 log = logging.getLogger("greenroom.server.ws")
 router = APIRouter()
+_CLOSED = (WebSocketState.DISCONNECTED,)
 
 
 @router.websocket("/api/interviews/{interview_id}/live")
@@ -73,15 +75,19 @@ async def live(websocket: WebSocket, interview_id: str) -> None:
                     if session.phase == "speaking":
                         session.spawn(session.start_listening())
                 elif isinstance(m, p.Skip):
-                    session.spawn(session.on_text("(skipped)"))
+                    session.spawn(session.on_skip())
                 elif isinstance(m, p.Finish):
                     session.spawn(session.finish_early())
+                elif isinstance(m, p.Calibrate):
+                    session.spawn(session.on_calibrate(m.action))
             except GreenroomError as exc:
                 await websocket.send_json(p.error_event(exc.code, exc.message))
     except WebSocketDisconnect:
         pass
-    except RuntimeError:  # sending on a socket that just closed
-        pass
+    except RuntimeError as exc:
+        if websocket.application_state != WebSocketState.DISCONNECTED and websocket.client_state not in _CLOSED:
+            raise  # not a closed socket: a real failure, logged by the server
+        log.info("live %s: the socket closed while sending (%s)", interview_id[:8], exc)
     finally:
         if attached:
             session.detach(websocket.send_json)
