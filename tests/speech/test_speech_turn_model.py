@@ -129,6 +129,7 @@ def test_thinking_time_ends_a_turn_the_model_calls_unfinished() -> None:
     assert ends and abs(ends[0].time - (5.5 + 3.0)) < 0.1 and "unfinished" in ends[0].reason
 
 
+@pytest.mark.slow
 def test_a_recorded_trace_replays_the_live_decisions(st_model: TurnEndModel, tiny_asr) -> None:  # type: ignore[no-untyped-def]
     g = compose(["I would use", 1.5, "a hash table, so every lookup takes constant time on average.", 3.0])
     kw = {"end_silence_s": 2.0, "hold_silence_s": 5.0, "complete_silence_s": 0.5, "incomplete_silence_s": 2.0}
