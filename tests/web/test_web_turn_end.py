@@ -70,5 +70,6 @@ def test_spoken_turn_ends_by_itself_after_a_thinking_pause(tmp_path: Path, model
         # never cut in the pause: every answer has what was said after it ...
         assert all("hash table" in a and "average" in a for a in answers), answers
         # ... and (listening may begin mid-loop, when the first words are dropped) one holds both halves
-        assert any("use" in a.split("hash table")[0] for a in answers), answers
+        # (Whisper may hear "I would use" as "I will do": the words before the pause are counted, not matched)
+        assert any(len(a.split("hash table")[0].split()) >= 2 for a in answers), answers
         assert not errors, errors
