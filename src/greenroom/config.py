@@ -112,6 +112,28 @@ class Settings(BaseSettings):
     speech_turn_thinking_s: float = Field(
         default=30.0, gt=0, description="Thinking time allowed before the answer starts (no turn end before it)."
     )
+    speech_turn_model: str = Field(
+        default="smart-turn-v3.2",
+        description="Semantic end-of-turn model (smart-turn-v3.2, from the pipecat-ai wheel) or none (silence rules only).",
+    )
+    speech_turn_policy: Literal["both", "model", "rules"] = Field(
+        default="both",
+        description="End of turn from the model and the text rules together (both), the model alone, or the rules alone.",
+    )
+    speech_turn_pause_s: float = Field(
+        default=0.2, gt=0, le=2.0, description="Pause after speech at which the end-of-turn model is asked."
+    )
+    speech_turn_complete_threshold: float = Field(
+        default=0.7, gt=0, lt=1, description="End-of-turn model probability from which the answer counts as finished."
+    )
+    speech_turn_complete_silence_s: float = Field(
+        default=0.5, gt=0, description="Silence that ends the turn when the model says the answer is finished."
+    )
+    speech_turn_incomplete_silence_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="Silence that still ends the turn when the model says the answer is unfinished (thinking time).",
+    )
     speech_tts_backend: str = Field(
         default="piper", description="Text-to-speech back-end: piper (embedded), espeak (fallback) or coqui (optional)."
     )
