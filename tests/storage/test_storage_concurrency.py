@@ -14,9 +14,9 @@ def test_concurrent_sessions_all_commit(store: Store) -> None:
 
     def one(i: int) -> None:
         try:
-            sid = store.create_session({"track": "technical", "n": i})
+            sid = store.create_session({"track": "technical", "role": f"role {i}"})
             for turn in range(3):
-                store.update_session_meta(sid, {"track": "technical", "n": i, "turn": turn})
+                store.update_session_meta(sid, {"track": "technical", "role": f"role {i}", "status": f"turn {turn}"})
             ids.append(sid)
         except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
             errors.append(exc)
@@ -28,4 +28,4 @@ def test_concurrent_sessions_all_commit(store: Store) -> None:
         t.join(timeout=120)
     assert errors == []
     assert len(ids) == 8
-    assert all(store.get_session(sid)["meta"]["turn"] == 2 for sid in ids)
+    assert all(store.get_session(sid)["meta"]["status"] == "turn 2" for sid in ids)
