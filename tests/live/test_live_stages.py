@@ -137,9 +137,9 @@ def test_vision_stage_calibration_then_a_calibrated_turn(settings: Settings) -> 
     stage = VisionStage(StreamingVisionAnalyzer(settings), fps=1000.0)
 
     async def feed(frame: bytes, n: int) -> None:
-        for _ in range(n):
+        for _ in range(n):  # spaced past the analyser's own frame-rate cap, or an idle machine skips them
             await stage.push(frame)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(1.0 / settings.vision_stream_max_fps + 0.02)
 
     try:
         stage.calibrate("start")
