@@ -26,7 +26,7 @@ from greenroom.config import Settings
 from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
 from greenroom.live.base import Models
-from greenroom.live.protocol import AUDIO_TAG, error_event, event
+from greenroom.live.protocol import AUDIO_TAG, MAX_ANSWER_CHARS, error_event, event
 
 log = logging.getLogger("greenroom.live")
 
@@ -34,6 +34,7 @@ SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendBytes = Callable[[bytes], Awaitable[None]]
 #: Silence needed at the start of a listening window before speech counts (drops speech already under way).
 LEAD_SILENCE_S = 0.8
+_BUSY = {"thinking": "The interviewer is thinking about your answer…", "finishing": "Grading your answers…"}
 
 
 class LiveSession:
@@ -95,6 +96,8 @@ class LiveSession:
         self.camera = self.setup.camera and hello.camera and not hello.camera_error
         self.voice = self.setup.voice and hello.voice and not hello.mic_error
         await self._load()
+        if self.phase == "listening":  # a socket lost while listening: replay the question, then listen again
+            self.phase = "speaking"
         if self._audio_task is None or self._audio_task.done():
             self._audio_task = asyncio.create_task(self._audio_loop())
         await self.emit(
@@ -105,6 +108,8 @@ class LiveSession:
             voice=self.voice,
             camera=self.camera,
             resumed=self.phase != "new",
+            phase=self.phase,
+            max_text_chars=min(self.settings.server_max_text_chars, MAX_ANSWER_CHARS),
             degraded=self.degraded + self.resources.degraded(),
             transcript=[{"q": t["question"], "a": t["answer"]} for t in self.turns],
         )
@@ -112,8 +117,22 @@ class LiveSession:
             await self.emit("finished", session_id=self.id)
         elif self.phase == "new":
             self.spawn(self._open())
-        elif self.current is not None:  # resumed: ask the current question again
-            self.spawn(self._ask(self.current, again=True))
+        elif self.phase in ("thinking", "finishing"):  # the running turn or report goes to this socket when ready
+            await self.emit("status", detail=_BUSY[self.phase], phase=self.phase)
+        elif self.current is not None:  # resumed: a short welcome back, the current question, then listen
+            self.spawn(self._ask(self._welcome_back(self.current), again=True))
+
+    def _welcome_back(self, utt: dict[str, Any]) -> dict[str, Any]:
+        """The current utterance for a resumed socket: "Welcome back" and the question alone (not the welcome)."""
+        if utt["done"]:
+            return utt
+        text = utt["text"]
+        if utt["kind"] == "question" and utt["question_id"]:
+            try:
+                text = self.state.question(utt["question_id"]).text
+            except KeyError:
+                pass
+        return {**utt, "text": f"Welcome back. {text}"}
 
     def detach(self, send_json: SendJson | None = None) -> None:
         """Forget the socket (only if it is still the current one, when given)."""
