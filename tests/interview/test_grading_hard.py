@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 import hard_cases
+import pytest
 
 pytestmark = pytest.mark.slow
 

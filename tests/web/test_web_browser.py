@@ -176,7 +176,9 @@ def test_voice_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
             assert v["frames_analysed"] >= 5 and v["face"]["presence_ratio"] > 0.8, v["face"]
             assert 0.0 <= v["face"]["eye_contact_ratio"] <= 1.0
         figures = page.inner_text("#delivery-figures")
-        assert re.search(r"\d+ words per minute", figures) and re.search(r"Eye contact\s+\d+% of the time", figures), figures
+        assert re.search(r"\d+ words per minute", figures) and re.search(r"Eye contact\s+\d+% of the time", figures), (
+            figures
+        )
         page.wait_for_selector("#chart-wpm .main-svg")
         page.wait_for_selector("#chart-eye .main-svg")
         _screenshot(page, "report-voice.png", tmp_path)
