@@ -10,7 +10,7 @@ VENV="${VENV:-.venv}"
 
 # 1. Debian packages: speech synthesis for tests and the fallback voice, audio tools, ffmpeg for media
 #    decoding, Chromium for browser tests, PostgreSQL for the storage tests, libsndfile for soundfile.
-APT_PACKAGES="espeak-ng sox ffmpeg chromium chromium-driver postgresql libsndfile1 libgl1 libglib2.0-0"
+APT_PACKAGES="espeak-ng sox ffmpeg chromium chromium-driver postgresql libsndfile1 libgl1 libglib2.0-0 prometheus stress-ng"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -45,8 +45,14 @@ fi
 STAMP="$VENV/.greenroom-deps-$(cat pyproject.toml scripts/install.sh | sha256sum | cut -c1-12)"
 if [ ! -f "$STAMP" ]; then
   "$VPY" -m pip install -q "torch==2.13.0"
-  "$VPY" -m pip install -q -e ".[models,transformers,server,dev]"
+  "$VPY" -m pip install -q -e ".[models,transformers,server,dev,serving,training]"
   "$VPY" -m pip install -q --no-deps "fer==25.10.3"
+  # Flower 1.23 is the last release that accepts protobuf<5 (mediapipe 0.10.21 needs it); its own pins of typer,
+  # rich, click and cryptography are older than ours, so it goes in without them, with the rest of what it needs.
+  "$VPY" -m pip install -q --no-deps "flwr==1.23.0"
+  "$VPY" -m pip install -q "grpcio>=1.62" "grpcio-health-checking==1.62.3" "pycryptodome>=3.18,<4" "iterators==0.0.2" tomli tomli_w
+  # Only for the Smart Turn v3.2 end-of-turn model file (BSD-2-Clause) inside the wheel, not pipecat's stack.
+  "$VPY" -m pip install -q --no-deps "pipecat-ai==1.14.0"
   rm -f "$VENV"/.greenroom-deps-*
   touch "$STAMP"
 fi
