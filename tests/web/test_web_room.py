@@ -67,7 +67,7 @@ def test_room_reloads_resume_the_same_phase_and_nothing_is_lost(browser: Any, tm
         page.wait_for_selector("#track option", state="attached")
         _screenshot(page, "setup.png", tmp_path)
         page.select_option("#track", "technical")
-        page.fill("#questions", "2")
+        page.fill("#questions", "1")
         page.check("input[name=mode][value=typed]")
         page.set_checked("#camera", False)
         page.check("#consent")
@@ -100,21 +100,16 @@ def test_room_reloads_resume_the_same_phase_and_nothing_is_lost(browser: Any, tm
         assert "the limit is 20,000" in page.inner_text("#status")
         assert len(page.input_value("#typed")) == 25_000
         _screenshot(page, "room.png", tmp_path)
+        # the answer is sent; reload while it is being graded (one question: the closing and the report follow)
         page.fill("#typed", TYPED[0])
         page.click("#send")
         wait_js(page, "window.__gr.events.includes('turn_end')", 120)
-        wait_js(page, "document.getElementById('typed').value === ''", 30)
-
-        # the last answer: reload while it is being graded; the report still opens
-        wait_js(page, "window.__gr.events.filter(e => e === 'listening').length >= 2", 300)
-        page.fill("#typed", TYPED[1])
-        page.click("#send")
-        wait_js(page, "window.__gr.events.includes('turn_end')", 120)
+        assert page.input_value("#typed") == ""
         page.reload()
         page.click("#begin")
         page.wait_for_url(re.compile(r"/report\?id=\w+"), timeout=600_000)
         page.wait_for_selector("article.card", timeout=60_000)
-        assert len(page.query_selector_all("#questions article")) == 2
+        assert len(page.query_selector_all("#questions article")) == 1
         assert "How this was graded" in page.inner_text("#questions")
         _no_sideways_scroll(page)
 

@@ -253,13 +253,13 @@ _MECHANISM = re.compile(
 def is_list_sentence(sentence: str) -> bool:
     """A sentence that is mostly a list of names or phrases ("Kafka, Redis, gRPC and a mesh"), not an explanation."""
     ws = words(sentence)
-    parts = [p for p in re.split(r"[,:/]|\band\b|\bor\b", sentence) if words(p)]
     if len(ws) < 6:
         return len(ws) <= 3 or not _MECHANISM.search(sentence)
+    parts = [p for p in re.split(r"[,/]", sentence) if words(p)]
     if len(parts) < 4:
         return False
     short = sum(1 for p in parts if len(words(p)) <= 3)
-    return short / len(parts) >= 0.6
+    return short / len(parts) >= 0.5
 
 
 @dataclass
