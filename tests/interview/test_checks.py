@@ -78,7 +78,10 @@ def test_truncate_at_a_sentence() -> None:
         ("Kubernetes with Kafka, Redis, Cassandra, gRPC, GraphQL and a service mesh.", True),
         ("Lock ordering.", True),
         ("Mutual exclusion, hold and wait, no preemption, circular wait, timeouts, try-lock.", True),
-        ("It needs four conditions at once: mutual exclusion, hold and wait, no preemption and a circular wait.", False),
+        (
+            "It needs four conditions at once: mutual exclusion, hold and wait, no preemption and a circular wait.",
+            False,
+        ),
         ("The server stores the key with the response, so a retried request returns the stored result.", False),
     ],
 )
