@@ -89,6 +89,9 @@ def main() -> None:
             page.wait_for_url("**/room?id=*")
             sid = page.url.split("id=")[1]
             page.click("#begin")
+            if args.camera:  # the eye-contact calibration step comes before the first question
+                page.wait_for_selector("#calib-start", state="visible", timeout=300_000)
+                page.click("#calib-start")
             deadline = time.monotonic() + 1200
             session = None
             shown = 0

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,9 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from tests.speech.fillerdata import FILLER_SENTENCES, recall  # noqa: E402
 
 from greenroom.config import Settings  # noqa: E402
 from greenroom.speech.asr import create_transcriber  # noqa: E402
@@ -41,18 +43,7 @@ ANSWER = [
     "I also learned to write design documents before writing any code.",
     "The team still uses that template for every new service today.",
 ]
-FILLERS_COMMA = [
-    ("So, um, I built the billing service in Python.", ["hes"]),
-    ("It was, like, a queue with three workers.", ["like"]),
-    ("Uh, then we added a cache in front of the database.", ["hes"]),
-    ("I mean, the latency dropped by half.", ["I mean"]),
-    ("We, um, measured it, you know, every week.", ["hes", "you know"]),
-    ("Basically, the old system could not scale.", ["basically"]),
-    ("Er, we sort of rewrote the scheduler.", ["hes", "sort of"]),
-    ("Umm, the team was, like, four engineers.", ["hes", "like"]),
-    ("And, uh, I reviewed every design, you know.", ["hes", "you know"]),
-    ("Hmm, I think the hardest part was testing.", ["hes"]),
-]
+FILLERS_COMMA = FILLER_SENTENCES
 #: The same fillers run into the sentence without commas (espeak then makes no pause around them).
 FILLERS_INLINE = [(s.replace(",", ""), f) for s, f in FILLERS_COMMA]
 
@@ -88,10 +79,7 @@ def wer(ref: str, hyp: str) -> float:
 
 def filler_recall(transcriber, sentences) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     audio = compose([s for s, _ in sentences], rate=140)
-    found = find_fillers(transcriber.transcribe(audio).words)
-    got = Counter("hes" if f.kind == "hesitation" else f.text for f in found)
-    want = Counter(x for _, fs in sentences for x in fs)
-    return sum(min(got[k], n) for k, n in want.items()), sum(want.values())
+    return recall(find_fillers(transcriber.transcribe(audio).words), [x for _, fs in sentences for x in fs])
 
 
 def main() -> None:

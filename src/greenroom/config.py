@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         default=None,
         description="A local GGUF file or Hugging Face checkpoint folder; overrides the preset's file.",
     )
+    llm_lora_path: Path | None = Field(
+        default=None, description="A GGUF LoRA adapter (`greenroom train lora`) for the llama_cpp back-end."
+    )
     llm_base_url: str | None = Field(
         default=None, description="OpenAI-compatible server URL (llama.cpp server, Ollama, vLLM)."
     )
@@ -162,6 +165,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Eye contact: largest horizontal iris offset between the eye corners (0 centred, 1 at a corner).",
     )
+    vision_gaze_max_offset_deg: float = Field(
+        default=12.0,
+        gt=0,
+        description="Eye contact (with a baseline): largest gaze offset (head + eyes, degrees) from the "
+        "person's own look at the camera, left/right or up/down.",
+    )
+    vision_gaze_down_deg: float = Field(
+        default=12.0,
+        gt=0,
+        description="Gaze this many degrees below the baseline counts as looking down (at notes), not away.",
+    )
     vision_smile_threshold: float = Field(
         default=0.5, ge=0, le=1, description="Smile intensity (0-1) above which a frame counts as smiling."
     )
@@ -183,6 +197,13 @@ class Settings(BaseSettings):
         default=None,
         description="Database URL (GREENROOM_DATABASE_URL): postgresql://user:pw@host/db for a shared server. "
         "Default: the SQLite file <data_dir>/greenroom.db.",
+    )
+    storage_retry_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=300,
+        description="While the database cannot be written (full disk, server down), a live interview goes on "
+        "from memory and retries its save this often, in seconds.",
     )
     privacy_retention_days: float = Field(
         default=30, gt=0, description="Days after which sessions, profiles and recordings are purged."
@@ -216,6 +237,18 @@ class Settings(BaseSettings):
         le=1.0,
         description="Question guard: how much closer to an improper than a proper exemplar to block (default: tuned).",
     )
+    ethics_guard_stage: Literal["head", "exemplar"] = Field(
+        default="head",
+        description="Question guard's second stage: the trained classifier head, or the exemplar nearest neighbours.",
+    )
+    ethics_guard_head: Path | None = Field(
+        default=None, description="A guard head JSON from `greenroom train guard` (default: the shipped head)."
+    )
+    training_llama_cpp_dir: Path | None = Field(
+        default=None,
+        description="llama.cpp source folder with convert_lora_to_gguf.py (default: the llama-cpp-python 0.3.36 "
+        "sdist that scripts/install.sh unpacks under ~/.cache/greenroom/sdist).",
+    )
     ethics_regenerate_tries: int = Field(
         default=2, ge=0, le=10, description="Regenerations of a blocked question before falling back to the bank."
     )
@@ -246,6 +279,12 @@ class Settings(BaseSettings):
     server_max_ws_frame_kb: int = Field(
         default=512, ge=16, description="Largest WebSocket message (audio chunk or camera frame), in KiB."
     )
+    server_ws_max_messages_per_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Most WebSocket messages a client may send per second (twice that as a burst); a client "
+        "above it gets a `rate_limited` error and the socket is closed (the interview resumes on reconnect).",
+    )
     server_max_questions: int = Field(default=10, ge=1, le=50, description="Most questions one interview may have.")
     server_vision_fps: float = Field(
         default=3.0,
@@ -274,6 +313,18 @@ class Settings(BaseSettings):
     )
     interview_rubric: bool = Field(
         default=True, description="Use the short LLM rubric in grading; off: embeddings and checks only (faster)."
+    )
+
+    # --- federated learning (Flower) ------------------------------------------------------------
+    federated_dir: Path | None = Field(
+        default=None,
+        description="Federation state: certificates, runs, this member's features (default: <data_dir>/federated).",
+    )
+    federated_port: int = Field(
+        default=9092, ge=1, le=65535, description="Port of the federation server's Fleet API (members connect to it)."
+    )
+    federated_stage_timeout_s: float = Field(
+        default=60.0, gt=0, description="How long a federated round waits for a member before going on without it."
     )
 
     # --- network -------------------------------------------------------------------------------

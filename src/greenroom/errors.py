@@ -85,6 +85,20 @@ class ModelOutputError(GreenroomError):
     code = "model_output_error"
 
 
+class StorageUnavailableError(GreenroomError):
+    """The database cannot be written or reached right now (a full disk, a stopped database server)."""
+
+    http_status = 503
+    code = "storage_unavailable"
+
+
+class StorageCorruptError(GreenroomError):
+    """The database file is damaged; it is never replaced silently."""
+
+    http_status = 503
+    code = "storage_corrupt"
+
+
 class EgressBlockedError(GreenroomError, ConnectionRefusedError):
     """The egress guard refused a connection to a non-loopback address."""
 

@@ -34,3 +34,35 @@ def test_import_is_light() -> None:
         env={"PYTHONPATH": str(ETHICS.parents[1])},
     ).stdout.split()
     assert out == ["False", "False"]
+
+
+BLOCKER = """
+import sys
+
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "greenroom.interview.grading":
+            raise ModuleNotFoundError("greenroom.interview.grading blocked by the test")
+        return None
+
+
+sys.meta_path.insert(0, Block())
+"""
+
+
+def test_fairness_test_fails_when_its_import_fails(tmp_path: Path) -> None:
+    """A broken import of the grader must fail the fairness test, never turn it into a skip."""
+    (tmp_path / "blockgrading.py").write_text(BLOCKER)
+    root = ETHICS.parents[2]
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "blockgrading", "--collect-only", "-q", "-p", "no:cacheprovider"]
+        + [str(root / "tests" / "ethics" / "test_fairness_grader.py")],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": f"{tmp_path}:{ETHICS.parents[1]}", "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "blocked by the test" in out, out
+    assert "skipped" not in out, out

@@ -1,4 +1,4 @@
-"""Counterfactual fairness of the real interview grader (runs once greenroom.interview.grading is merged).
+"""Counterfactual fairness of the real interview grader.
 
 8 answers x 6 demographic variants, graded with the embedded default model: every answer gets two names
 (Emily Walsh / Jamal Jackson) and "my wife" / "my husband"; the first four also "as a mother / father",
@@ -13,17 +13,16 @@ a busy shared machine.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-grading = pytest.importorskip("greenroom.interview.grading")
-
-from greenroom.cli.ethics import interview_grade_fn  # noqa: E402
-from greenroom.ethics.fairness import CORE_CUES, AnswerCase, FairnessReport, run_counterfactual, summarise  # noqa: E402
-from greenroom.ethics.reliability import load_grading_set  # noqa: E402
+# plain imports: a module that fails to import fails this test (it must never turn into a skip)
+from greenroom.cli.ethics import interview_grade_fn, privacy_anonymizer
+from greenroom.ethics.fairness import CORE_CUES, AnswerCase, FairnessReport, run_counterfactual, summarise
+from greenroom.ethics.reliability import load_grading_set
+from greenroom.interview import grading
 
 pytestmark = pytest.mark.slow
 
@@ -88,10 +87,6 @@ def test_grade_does_not_move_with_demographic_cues(cached: Any, cases: list[Answ
 
 
 def test_grade_does_not_move_with_cues_after_anonymisation(cached: Any, cases: list[AnswerCase]) -> None:
-    if importlib.util.find_spec("greenroom.privacy.pii") is None:
-        pytest.skip("greenroom.privacy.pii is not merged yet")
-    from greenroom.cli.ethics import privacy_anonymizer
-
     grade = _grade_fn(cached, "technical_score")
     rep = _run(grade, cases, privacy_anonymizer())
     assert rep.max_abs_delta <= MAX_ABS_DELTA, rep.to_dict(cases=True)

@@ -127,5 +127,7 @@ def test_practice_through_stdin(tmp_path: Path) -> None:
     rep = json.loads(report_json.read_text())
     assert len(rep["questions"]) == 2 and all(q["status"] == "graded" for q in rep["questions"])
     assert 0 <= rep["technical_score"] <= 10
-    state = json.loads(state_file.read_text())
+    saved = json.loads(state_file.read_text())
+    state = saved["state"]
     assert state["phase"] == "done" and len([t for t in state["turns"] if t["answer"] is not None]) >= 2
+    assert [t["answer"] for t in saved["turns"]] == answers[: len(saved["turns"])]

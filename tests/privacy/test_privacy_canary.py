@@ -78,14 +78,14 @@ def run_session(store: Store, anonymizer: Anonymizer) -> str:
             i,
             {
                 "question": f"Question {i}",
-                "transcript": anonymizer.anonymize(answer),
-                "grade": {"score": 4, "feedback": f"Good use of Kafka. {MARKER}"},
+                "answer": anonymizer.anonymize(answer),
+                "grade": {"technical_score": 4, "strengths": [f"Good use of Kafka. {MARKER}"]},
                 "delivery_metrics": {"wpm": 150},
-                "vision_metrics": {"gaze_on_screen": 0.9},
+                "vision_metrics": {"face": {"eye_contact_ratio": 0.9}},
             },
         )
     store.add_media(sid, "audio", f"RIFF {NAME} {MARKER} pcm".encode() * 100, turn_index=0)
-    store.save_report(sid, {"summary": f"{MARKER}: strong answers"})
+    store.save_report(sid, {"notes": [f"{MARKER}: strong answers"]})
     return sid
 
 
@@ -95,10 +95,10 @@ def test_no_canary_on_disk(data_dir: Path, detector: PiiDetector, log_to_data_di
     sid = run_session(store, Anonymizer(detector))
     # the redacted transcripts hold placeholders, consistently, and keep the technical words
     turns = store.get_session(sid)["turns"]
-    text = " ".join(tr["transcript"] for tr in turns)
+    text = " ".join(tr["answer"] for tr in turns)
     for pii in (NAME, "Marchetti", EMAIL, PHONE):
         assert pii not in text
-    assert "<PERSON_1>" in turns[0]["transcript"] and "<PERSON_1>" in turns[2]["transcript"]
+    assert "<PERSON_1>" in turns[0]["answer"] and "<PERSON_1>" in turns[2]["answer"]
     assert all(term in text for term in ("RabbitMQ", "Kafka", "p99", "Redis", "Raft"))
     assert MARKER in text  # not PII: it stays in the transcript, so only encryption keeps it off the disk
     store.export_session(sid)
@@ -116,7 +116,7 @@ def test_scanner_sees_plaintext(data_dir: Path, detector: PiiDetector) -> None:
     run_session(store, Anonymizer(detector))
     store.close()
     found = scan(data_dir)
-    assert MARKER in found and NAME in found  # the résumé in the session set-up holds the name
+    assert MARKER in found and NAME in found  # the recording holds the name
 
 
 @pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "plaintext-control"])

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pg_testserver import PgServer, start
+from pg_testserver import PgServer, pg_server  # noqa: F401 (the session fixture)
 
 from greenroom.config import Settings
 from greenroom.storage.repository import Store, open_store
@@ -30,16 +30,6 @@ class Clock:
 
     def advance_days(self, days: float) -> None:
         self.now += days * 86400
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    try:
-        server = start()
-    except Exception as exc:  # fail, never skip
-        pytest.fail(f"PostgreSQL test server could not start: {exc}", pytrace=False)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -17,17 +17,17 @@ from pathlib import Path
 def session_payload(seed: int) -> tuple[dict[str, object], list[dict[str, object]], dict[str, object]]:
     rng = random.Random(seed)
     n = rng.randint(1, 6)
-    meta = {"track": "technical", "role": f"role-{seed}", "resume": "r" * rng.randint(10, 4000)}
+    meta = {"track": "technical", "role": f"role-{seed}", "interview_id": "r" * rng.randint(10, 4000)}
     turns: list[dict[str, object]] = [
         {
             "question": f"q{seed}-{i}",
-            "transcript": "word " * rng.randint(5, 600),
-            "grade": {"score": rng.randint(1, 5)},
+            "answer": "word " * rng.randint(5, 600),
+            "grade": {"technical_score": rng.randint(1, 5)},
             "delivery_metrics": {"wpm": rng.random() * 200},
         }
         for i in range(n)
     ]
-    return meta, turns, {"summary": f"report {seed}"}
+    return meta, turns, {"notes": [f"report {seed}"]}
 
 
 def digest(meta: object, turns: object, report: object) -> str:

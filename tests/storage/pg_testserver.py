@@ -12,8 +12,11 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 
 def _find_pg_bin() -> Path:
@@ -44,6 +47,15 @@ class PgServer:
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
             c.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def halt(self) -> None:
+        """Stop the server as a crash would (`-m immediate`), keeping its data: `resume()` starts it again."""
+        _run([str(PG_BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop"])
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port and data."""
+        _pg_ctl_start(self.root, self.port)
+        _wait_ready(self)
 
     def stop(self) -> None:
         _run([str(PG_BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"], check=False)
@@ -76,6 +88,13 @@ def start() -> PgServer:
         shutil.chown(root, "postgres", "postgres")
     port = _free_port()
     _run([str(PG_BIN / "initdb"), "-D", str(root / "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+    _pg_ctl_start(root, port)
+    server = PgServer(root, port)
+    _wait_ready(server)
+    return server
+
+
+def _pg_ctl_start(root: Path, port: int) -> None:
     opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
     _run(
         [
@@ -92,16 +111,29 @@ def start() -> PgServer:
             "start",
         ]
     )
-    server = PgServer(root, port)
+
+
+def _wait_ready(server: PgServer) -> None:
+    import psycopg
+
     deadline = time.time() + 30
     while True:
         try:
-            import psycopg
-
-            psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres").close()
-            return server
+            psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres").close()
+            return
         except Exception:
             if time.time() > deadline:
                 server.stop()
                 raise
             time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """The server for the whole test session (conftests import this fixture); fails, never skips."""
+    try:
+        server = start()
+    except Exception as exc:  # fail, never skip
+        pytest.fail(f"PostgreSQL test server could not start: {exc}", pytrace=False)
+    yield server
+    server.stop()

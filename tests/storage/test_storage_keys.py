@@ -51,7 +51,7 @@ def test_wrong_passphrase_is_clear_and_changes_nothing(store_settings: Settings)
     )
     store = open_store(s)
     sid = store.create_session(META)
-    store.add_turn(sid, 0, {"question": "q", "transcript": "t"})
+    store.add_turn(sid, 0, {"question": "q", "answer": "t"})
     before = _snapshot(store, s.data_dir)
     with pytest.raises(KeyUnlockError, match="Wrong passphrase.*Nothing was changed"):
         open_store(s.model_copy(update={"privacy_passphrase": "wrong horse"}))
@@ -119,16 +119,16 @@ def test_rewrap_to_passphrase_and_back(store: Store, store_settings: Settings) -
 
 def test_reencrypt_is_resumable(make_store: Callable[..., Store], store_settings: Settings) -> None:
     store = make_store(privacy_keep_recordings=True)
-    ids = [store.create_session({**META, "n": i}) for i in range(12)]
+    ids = [store.create_session({**META, "interview_id": str(i)}) for i in range(12)]
     for sid in ids:
-        store.add_turn(sid, 0, {"question": "q", "transcript": "t", "grade": {"score": 1}})
+        store.add_turn(sid, 0, {"question": "q", "answer": "t", "grade": {"technical_score": 1}})
     mid = store.add_media(ids[0], "audio", b"sound" * 20)
     source = key_source(store_settings)
     first = rotation.reencrypt(store, source, batch_size=5, max_batches=2)  # "interrupted"
     assert not first.finished and first.values_reencrypted == 10 and first.active_key_id == 2
     # a fresh process resumes: both keys are still in the keyring, every record still readable
     resumed_store = make_store(privacy_keep_recordings=True)
-    assert all(resumed_store.get_session(sid)["meta"]["n"] == i for i, sid in enumerate(ids))
+    assert all(resumed_store.get_session(sid)["meta"]["interview_id"] == str(i) for i, sid in enumerate(ids))
     second = rotation.reencrypt(resumed_store, source, batch_size=5)
     assert second.finished and second.active_key_id == 2
     assert first.values_reencrypted + second.values_reencrypted == 12 * 3 + 1  # sessions, turns, grades, media meta
@@ -138,4 +138,4 @@ def test_reencrypt_is_resumable(make_store: Callable[..., Store], store_settings
         assert list(conn.execute(select(t.data_keys.c.key_id)).scalars()) == [2]
     assert key_id_of((resumed_store.media_dir / f"{mid}.bin").read_bytes()) == 2
     final = make_store(privacy_keep_recordings=True)
-    assert final.read_media(mid) == b"sound" * 20 and final.get_session(ids[5])["meta"]["n"] == 5
+    assert final.read_media(mid) == b"sound" * 20 and final.get_session(ids[5])["meta"]["interview_id"] == "5"

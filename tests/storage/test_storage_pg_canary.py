@@ -24,9 +24,9 @@ def _store_session(server: PgServer, data_dir: Path, plaintext: bool) -> None:
     url = server.create_database(f"greenroom_canary_{next(_n)}")
     settings = Settings(data_dir=data_dir, database_url=url, privacy_key_file=data_dir.parent / "pg.key")
     store = open_store(settings, cipher=PlaintextCipher() if plaintext else None)
-    sid = store.create_session({"role": "SRE", "resume": f"{EMAIL} {MARKER}"})
-    store.add_turn(sid, 0, {"question": "q", "transcript": f"{MARKER} answer", "grade": {"note": MARKER}})
-    store.save_report(sid, {"summary": MARKER})
+    sid = store.create_session({"role": "SRE", "interview_id": f"{EMAIL} {MARKER}"})
+    store.add_turn(sid, 0, {"question": "q", "answer": f"{MARKER} answer", "grade": {"notes": [MARKER]}})
+    store.save_report(sid, {"notes": [MARKER]})
     store.close()
     with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True) as c:
         c.execute("CHECKPOINT")

@@ -12,35 +12,35 @@ from greenroom.storage import engine as eng
 from greenroom.storage import tables as t
 from greenroom.storage.repository import RecordingsDisabledError, Store
 
-META = {"track": "technical", "role": "backend engineer", "job_description": "Own the billing API", "resume": "x"}
+META = {"kind": "practice", "track": "technical", "role": "backend engineer", "status": "done"}
 
 
 def _turn(i: int) -> dict[str, object]:
     return {
         "question": f"Question {i}: how would you shard the orders table?",
-        "transcript": f"Answer {i} by <PERSON_1>: shard by tenant id with consistent hashing.",
-        "grade": {"score": 3 + i % 3, "covered": ["sharding"], "missed": ["rebalancing"]},
-        "delivery_metrics": {"wpm": 140 + i, "filler_rate": 0.02},
-        "vision_metrics": {"face_present": 0.97, "gaze_on_screen": 0.81},
+        "answer": f"Answer {i} by <PERSON_1>: shard by tenant id with consistent hashing.",
+        "grade": {"technical_score": 3 + i % 3, "covered_points": ["sharding"], "missed_points": ["rebalancing"]},
+        "delivery_metrics": {"wpm": 140 + i, "fillers_per_min": 0.02},
+        "vision_metrics": {"face": {"presence_ratio": 0.97, "eye_contact_ratio": 0.81}},
     }
 
 
 def test_migrations_reach_head(store: Store) -> None:
-    assert eng.current_revision(store.engine) == "0001"
+    assert eng.current_revision(store.engine) == "0002"
 
 
 def test_round_trip(store: Store) -> None:
     sid = store.create_session(META)
     for i in range(3):
         store.add_turn(sid, i, _turn(i))
-    store.save_report(sid, {"summary": "solid", "improve": ["rebalancing"]})
+    store.save_report(sid, {"notes": ["solid"], "top_improvements": ["rebalancing"]})
     got = store.get_session(sid)
     assert got["meta"] == META
     assert [tr["index"] for tr in got["turns"]] == [0, 1, 2]
     assert got["turns"][1]["grade"] == _turn(1)["grade"]
-    assert got["turns"][2]["delivery_metrics"] == {"wpm": 142, "filler_rate": 0.02}
-    assert got["turns"][0]["vision_metrics"]["gaze_on_screen"] == 0.81
-    assert got["report"] == {"summary": "solid", "improve": ["rebalancing"]}
+    assert got["turns"][2]["delivery_metrics"] == {"wpm": 142, "fillers_per_min": 0.02}
+    assert got["turns"][0]["vision_metrics"]["face"]["eye_contact_ratio"] == 0.81
+    assert got["report"] == {"notes": ["solid"], "top_improvements": ["rebalancing"]}
     listed = store.list_sessions()
     assert listed[0]["id"] == sid and listed[0]["turns"] == 3 and listed[0]["role"] == "backend engineer"
     assert store.row_counts() == {"profiles": 0, "sessions": 1, "turns": 3, "grades": 3, "metrics": 6, "media": 0}
@@ -58,16 +58,22 @@ def test_grades_and_metrics_live_in_their_tables_encrypted(store: Store) -> None
         ]
     assert kinds == ["delivery", "vision"]
     for blob in blobs:
-        for plain in (b"backend engineer", b"shard the orders", b"rebalancing", b"filler_rate", b"gaze_on_screen"):
+        for plain in (
+            b"backend engineer",
+            b"shard the orders",
+            b"rebalancing",
+            b"fillers_per_min",
+            b"eye_contact_ratio",
+        ):
             assert plain not in blob
 
 
 def test_turn_index_replaces(store: Store) -> None:
     sid = store.create_session(META)
-    store.add_turn(sid, 0, {"question": "q", "transcript": "first"})
-    store.add_turn(sid, 0, {"question": "q", "transcript": "second", "grade": {"score": 4}})
+    store.add_turn(sid, 0, {"question": "q", "answer": "first"})
+    store.add_turn(sid, 0, {"question": "q", "answer": "second", "grade": {"technical_score": 4}})
     turns = store.get_session(sid)["turns"]
-    assert len(turns) == 1 and turns[0]["transcript"] == "second" and turns[0]["grade"] == {"score": 4}
+    assert len(turns) == 1 and turns[0]["answer"] == "second" and turns[0]["grade"] == {"technical_score": 4}
     with pytest.raises(InputError):
         store.add_turn(sid, -1, {})
 
@@ -83,11 +89,12 @@ def test_unknown_session_is_a_clear_error(store: Store) -> None:
             call()
 
 
-def test_minimisation_drops_raw_media(store: Store) -> None:
-    sid = store.create_session(META)
-    store.add_turn(sid, 0, {"question": "q", "transcript": "t", "audio": b"RIFF....", "raw_transcript": "Jane Doe"})
+def test_the_allow_list_drops_raw_media(store: Store) -> None:
+    sid = store.create_session({**META, "job_description": "Own the billing API", "resume": "Jane Doe"})
+    store.add_turn(sid, 0, {"question": "q", "answer": "t", "audio": b"RIFF....", "raw_transcript": "Jane Doe"})
     turn = store.get_session(sid)["turns"][0]
-    assert "audio" not in turn and "raw_transcript" not in turn and turn["transcript"] == "t"
+    assert "audio" not in turn and "raw_transcript" not in turn and turn["answer"] == "t"
+    assert store.get_session(sid)["meta"] == META  # the pasted documents are not kept
 
 
 def test_recordings_refused_without_opt_in(store: Store) -> None:
@@ -117,11 +124,11 @@ def test_export_is_one_json_document(store: Store) -> None:
 
     sid = store.create_session(META)
     store.add_turn(sid, 0, _turn(0))
-    store.save_report(sid, {"summary": "ok"})
+    store.save_report(sid, {"notes": ["ok"]})
     pid = store.create_profile({"display_name": "me"})
     doc = json.loads(json.dumps(store.export_all()))
     assert doc["format"] == "greenroom-export/1"
-    assert doc["sessions"][0]["meta"] == META and doc["sessions"][0]["turns"][0]["grade"]["score"] == 3
+    assert doc["sessions"][0]["meta"] == META and doc["sessions"][0]["turns"][0]["grade"]["technical_score"] == 3
     assert doc["profiles"] == [{"id": pid, "created_at": store.clock(), "content": {"display_name": "me"}}]
 
 

@@ -205,3 +205,30 @@ def test_grey_and_16bit_live_frames_are_analysed(vision_settings: Settings, mode
     with pytest.raises(InputError, match="dtype"):
         s.push_frame(grey.astype(np.int64), 0.3)
     assert s.summary().face.presence_ratio == 1.0
+
+
+def test_calibration_sets_the_baseline_and_turns_say_so(vision_settings: Settings, models: Analyzers) -> None:
+    """The room's look-at-the-camera step: its frames set the baseline; the turns after it name the method."""
+    frontal = centred_astronaut()
+    s = StreamingVisionAnalyzer(vision_settings, models)
+    with pytest.raises(InputError, match="not started"):
+        s.end_calibration()
+    assert s.baseline.method == "uncalibrated"
+    s.start_calibration()
+    for i in range(2):  # no face: the calibration fails and says so, staying uncalibrated
+        s.push_frame(on_canvas(no_face(astronaut())), i / FPS)
+    with pytest.raises(InputError, match="Calibration failed"):
+        s.end_calibration()
+    assert s.baseline.method == "uncalibrated"
+    s.start_calibration()
+    for i in range(2, 8):
+        s.push_frame(frontal, i / FPS)
+    b = s.end_calibration()
+    assert b.calibrated and b.frames >= 3
+    s.start_turn("q1")
+    for i in range(6):
+        assert s.push_frame(frontal, (10 + i) / FPS).eye_contact is True
+    t = s.end_turn()
+    assert t.face.eye_contact_method == "calibration" and t.face.eye_contact_calibrated
+    assert t.face.eye_contact_ratio == 1.0 and t.face.looking_away_ratio == 0.0
+    assert t.face.gaze_baseline_deg is not None

@@ -151,7 +151,8 @@ def test_phone_video_display_rotation_is_applied(clip_dir: Path, vision_settings
 
     assert shutil.which("ffmpeg"), "ffmpeg (Debian package, in scripts/install.sh) is needed to tag the rotation"
     upright = on_canvas(astronaut(), scale=1.3, dx=60, dy=110)
-    sideways = write_video(clip_dir / "sideways.mp4", [np.ascontiguousarray(np.rot90(upright, 1))] * 3, fps=10)
+    # Stored turned clockwise; the tag asks players to turn it back (counter-clockwise) for display.
+    sideways = write_video(clip_dir / "sideways.mp4", [np.ascontiguousarray(np.rot90(upright, -1))] * 3, fps=10)
     tagged = clip_dir / "phone.mp4"
     subprocess.run(
         [
@@ -169,6 +170,14 @@ def test_phone_video_display_rotation_is_applied(clip_dir: Path, vision_settings
         ],
         check=True,
     )
+    # FFmpeg's own player is the reference for which way the tag turns the picture.
+    shown = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(tagged), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    shown_rgb = np.frombuffer(shown, np.uint8).reshape(upright.shape).astype(int)
+    assert np.abs(shown_rgb - upright).mean() < 12, "ffmpeg shows the tagged clip upright"
     r = analyze_video_file(tagged, vision_settings, analyzers=models)
     assert (r.width, r.height) == (640, 480)
     assert any("rotated by 90" in n for n in r.notes)

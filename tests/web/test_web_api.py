@@ -42,8 +42,8 @@ def test_create_interview_from_the_bank(client: TestClient) -> None:
     assert data["meta"]["track"] == "behavioral" and data["meta"]["status"] == "in_progress"
     assert data["meta"]["questions"] == 2
     assert "state" not in data["meta"] and "setup" not in data["meta"]  # internal state stays server-side
-    stored = client.app.state.store.get_session(sid)["meta"]  # type: ignore[attr-defined]
-    assert len(__import__("json").loads(stored["state"])["questions"]) == 2
+    resume = client.app.state.store.load_resume(sid)  # type: ignore[attr-defined]
+    assert len(resume["state"]["questions"]) == 2 and resume["phase"] == "new"  # in its own column
     assert client.get("/api/sessions").json()[0]["id"] == sid
 
 
@@ -106,10 +106,12 @@ def test_job_description_adds_a_tailored_question_and_is_not_kept(client: TestCl
         json={"track": "technical", "role": "backend", "questions": 2, "consent": True, "job_description": jd},
     )
     assert r.status_code == 201, r.text
-    stored = client.app.state.store.get_session(r.json()["id"])["meta"]  # type: ignore[attr-defined]
-    state = json.loads(stored["state"])
+    store = client.app.state.store  # type: ignore[attr-defined]
+    stored = store.get_session(r.json()["id"])["meta"]
+    state = store.load_resume(r.json()["id"])["state"]
     assert len(state["questions"]) == 3  # two from the bank, one tailored (or a bank fallback that says so)
     extra = state["questions"][-1]
     assert extra["id"].startswith("tailored-") or any("bank question" in n for n in state["degraded"])
     assert len(extra["key_points"]) >= 2
     assert "job_description" not in stored["setup"] and jd not in json.dumps(stored)  # used once, never kept
+    assert state["tailored"] is True  # tailored once: a resume does not tailor again

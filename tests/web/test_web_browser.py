@@ -79,6 +79,10 @@ def _setup(page: Any, url: str, *, voice: bool, camera: bool) -> None:
     page.click("#start")
     page.wait_for_url(re.compile(r"/room\?id=\w+"))
     page.click("#begin")
+    if camera:  # the eye-contact calibration before the first question: look at the (fake) camera for 3 s
+        page.wait_for_selector("#calib-start", state="visible", timeout=300_000)
+        assert "Look into the camera" in page.inner_text("#calib")
+        page.click("#calib-start")
 
 
 def wait_js(page: Any, expr: str, timeout_s: float = 300) -> None:
@@ -173,12 +177,14 @@ def test_voice_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
             assert 90 <= d["wpm"] <= 230, d["wpm"]  # espeak-ng at 150 wpm
             assert d["word_count"] >= 20, t["answer"]
             assert d["pause_longest_s"] is None or d["pause_longest_s"] < 3
-            assert v["frames_analysed"] >= 5 and v["face"]["presence_ratio"] > 0.8, v["face"]
+            assert v["frames"] >= 5 and v["face"]["presence_ratio"] > 0.8, v["face"]
             assert 0.0 <= v["face"]["eye_contact_ratio"] <= 1.0
+            assert v["face"]["eye_contact_calibrated"] and v["face"]["eye_contact_method"] == "calibration"
         figures = page.inner_text("#delivery-figures")
         assert re.search(r"\d+ words per minute", figures) and re.search(r"Eye contact\s+\d+% of the time", figures), (
             figures
         )
+        assert "(calibrated)" in figures, figures
         page.wait_for_selector("#chart-wpm .main-svg")
         page.wait_for_selector("#chart-eye .main-svg")
         for chart in ("chart-wpm", "chart-eye", "chart-pitch"):  # titles, axis titles and units

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from greenroom.config import Settings
 from greenroom.server.app import create_app
 from greenroom.server.security import Auth
+from greenroom.storage.schema import SPECS, violations
 
 from .conftest import BASE, TOKEN
 
@@ -77,6 +78,9 @@ def test_reconnect_and_server_restart_resume(web_settings: Settings) -> None:
             until(ws, "audio_end")
             ws.send_json({"type": "playback_done"})
             until(ws, "listening")
+        store = c.app.state.store  # type: ignore[attr-defined]
+        assert store.load_resume(sid)["phase"] == "speaking"  # the resume state, in its own column
+        assert [t["answer"] for t in store.export_session(sid)["sessions"][0]["turns"]] == ANSWERS[:1]
         # closed while listening (a reload): the replayed question is followed by listening again
         with c.websocket_connect(f"{WS}/api/interviews/{sid}/live") as ws:
             ready = hello(ws)
@@ -101,3 +105,13 @@ def test_reconnect_and_server_restart_resume(web_settings: Settings) -> None:
         assert [t["answer"] for t in data["turns"]] == ANSWERS
         assert all(isinstance(t["grade"]["technical_score"], float) for t in data["turns"])
         assert data["report"]["technical_score"] is not None and data["meta"]["status"] == "done"
+        assert data["report"]["overall"]["answered"] == 2
+        # what is on disk: only allow-listed fields, each turn once, and no resume state after the finish
+        store = c.app.state.store  # type: ignore[attr-defined]
+        assert store.load_resume(sid) is None
+        docs = store.stored_documents()
+        bad = {kind: violations(doc, SPECS[kind]) for kind, items in docs.items() for doc in items}
+        assert not any(bad.values()), bad
+        assert "resume" not in docs and sorted(t["answer"] for t in docs["turn"]) == sorted(ANSWERS)
+        exported = store.export_session(sid)["sessions"][0]
+        assert [t["answer"] for t in exported["turns"]] == ANSWERS and "turns_done" not in str(exported)

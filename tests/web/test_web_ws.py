@@ -80,3 +80,15 @@ def test_bearer_token_also_works_for_the_socket(anon: TestClient, client: TestCl
     with anon.websocket_connect(f"{WS}/api/interviews/{sid}/live", headers={"authorization": f"Bearer {TOKEN}"}) as ws:
         ws.send_text('{"type": "ping"}')
         assert ws.receive_json() == {"type": "pong"}
+
+
+def test_calibration_messages_parse_and_bad_actions_are_refused() -> None:
+    from greenroom.errors import InputError
+    from greenroom.live import protocol as p
+
+    assert p.parse_client_message('{"type": "hello", "calibrate": true}').calibrate is True
+    assert p.parse_client_message('{"type": "hello"}').calibrate is False
+    for action in ("start", "end", "skip"):
+        assert p.parse_client_message(f'{{"type": "calibrate", "action": "{action}"}}').action == action
+    with pytest.raises(InputError, match="calibrate"):
+        p.parse_client_message('{"type": "calibrate", "action": "forever"}')

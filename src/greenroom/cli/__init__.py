@@ -12,9 +12,11 @@ import typer
 
 from greenroom.cli import analyze, common, llm_commands, speech_commands
 from greenroom.cli import ethics as ethics_commands
+from greenroom.cli import federated as federated_commands
 from greenroom.cli import interview as interview_commands
 from greenroom.cli import privacy as privacy_commands
 from greenroom.cli import server as server_commands
+from greenroom.cli import training as training_commands
 from greenroom.cli import vision as vision_commands
 from greenroom.config import get_settings
 from greenroom.errors import GreenroomError
@@ -35,6 +37,8 @@ privacy_commands.register(app)
 ethics_commands.register(app)
 server_commands.register(app)
 interview_commands.register(app)
+training_commands.register(app)
+federated_commands.register(app)
 
 
 def main() -> None:

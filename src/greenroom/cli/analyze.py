@@ -67,6 +67,12 @@ def _print_audio(audio: dict[str, Any]) -> None:
         colour = "green" if c["status"] == "ok" else "yellow"
         table.add_row(c["metric"], f"{c['value']:g}", target, f"[{colour}]{c['status']}[/]", c["source"])
     console.print(table)
+    fillers = ", ".join(
+        f"{f['text']} {f['start']:.1f}s" + (" (heard)" if f.get("source") == "acoustic" else "") for f in d["fillers"]
+    )
+    console.print(f"fillers: {fillers or 'none'}")
+    restarts = ", ".join(f'{r["kind"]} "{r["text"]}" {r["start"]:.1f}s' for r in d.get("restarts", []))
+    console.print(f"restarts and repetitions: {restarts or 'none'}")
     for note in d["notes"]:
         console.print(f"[dim]note: {note}[/]")
 
@@ -75,7 +81,8 @@ def _print_vision(vision: dict[str, Any]) -> None:
     s = vision["summary"]
     face = s["face"]
     console.print(f"[bold]Vision[/]: {s['message']}")
-    for key in ("presence_ratio", "eye_contact_ratio", "blink_rate_per_min", "yaw_deg", "pitch_deg", "roll_deg"):
+    keys = ("presence_ratio", "eye_contact_ratio", "eye_contact_method", "looking_away_ratio", "looking_down_ratio")
+    for key in keys + ("blink_rate_per_min", "yaw_deg", "pitch_deg", "roll_deg"):
         value = face.get(key)
         console.print(f"  {key}: {'-' if value is None else value}")
     for note in s.get("notes", []):

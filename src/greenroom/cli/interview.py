@@ -72,19 +72,16 @@ def run_practice(
     report_md: Path | None = None,
     report_json: Path | None = None,
     save: bool = True,
+    training_consent: bool = False,
     stream: TextIO | None = None,
     console: Console | None = None,
 ) -> Any:
-    """The terminal interview; returns the `Report`."""
+    """The terminal interview, a face on `interview.service`; returns the `Report`."""
     from greenroom.embeddings import get_embedder
     from greenroom.ethics.guard import QuestionGuard
-    from greenroom.interview.background import BackgroundGrader
     from greenroom.interview.bank import QuestionBank, normalize_role, normalize_track
     from greenroom.interview.grading import create_grader
-    from greenroom.interview.interviewer import Interviewer
-    from greenroom.interview.plan import fallback_questions, new_interview
-    from greenroom.interview.report import build_report
-    from greenroom.interview.state import InterviewState
+    from greenroom.interview.service import ResumeState, create_service, plan
     from greenroom.llm.factory import create_chat_model
 
     out = console or Console()
@@ -92,74 +89,58 @@ def run_practice(
     track = normalize_track(track)
     role = normalize_role(role) if role else None
     bank = QuestionBank.load(settings)
+    resumed = None
+    if state_file is not None and state_file.exists():
+        resumed = ResumeState.model_validate_json(state_file.read_text(encoding="utf-8"))
+    state = resumed.state if resumed else plan(bank, track, role, difficulty, n=n, seed=seed)
     with out.status("Loading the interviewer (language model, embeddings, guards)..."):
         embedder = get_embedder()
         llm = create_chat_model(settings)
-        guard = QuestionGuard.from_settings(settings, embedder)
-        anonymize = _privacy_anonymizer()
-        grader = create_grader(settings, llm, embedder)
-    background = BackgroundGrader(grader)
-    interviewer = Interviewer(
-        llm,
-        guard=guard,
-        anonymize=anonymize,
-        embedder=embedder,
-        grader=background,
-        max_follow_ups=settings.interview_max_follow_ups if follow_ups is None else follow_ups,
-    )
-    if state_file is not None and state_file.exists():
-        state = InterviewState.model_validate_json(state_file.read_text(encoding="utf-8"))
-        for qid in state.submitted:  # grades are not part of the state: grade finished questions again
-            background.submit(state.question(qid), state.answer_for(qid))
+        service = create_service(
+            state,
+            llm=llm,
+            grader=create_grader(settings, llm, embedder),
+            embedder=embedder,
+            guard=QuestionGuard.from_settings(settings, embedder),
+            anonymize=_privacy_anonymizer(),
+            max_follow_ups=settings.interview_max_follow_ups if follow_ups is None else follow_ups,
+            bank=bank,
+            current=resumed.current if resumed else None,
+            turns=(resumed.turns or []) if resumed else None,
+        )
+    if resumed:
         out.print(f"[dim]Resuming interview {state.id} from {state_file}.[/]")
-    else:
-        state = new_interview(bank, track, role, difficulty, n=n, seed=seed)
-        if job_description or resume:
-            with out.status("Writing a question tailored to the job..."):
-                extra = interviewer.tailor(
-                    job_description,
-                    resume,
-                    track=track,
-                    role=role or "general",
-                    fallbacks=fallback_questions(bank, state.questions, track, role),
-                )
-            state.questions += [q for q in extra if q.id not in {p.id for p in state.questions}]
-            for note in getattr(interviewer, "tailor_notes", []):
-                state.note(note)
+    elif job_description or resume:
+        with out.status("Writing a question tailored to the job..."):
+            service.tailor(job_description, resume)
 
     def save_state() -> None:
         if state_file is not None:
-            state_file.write_text(state.model_dump_json(), encoding="utf-8")
+            state_file.write_text(service.resume_state("asking", with_turns=True).model_dump_json(), encoding="utf-8")
 
     out.print("[dim]Type your answer and finish it with an empty line. /skip skips a question, /quit ends.[/]\n")
-    utterance = interviewer.start(state)
+    asked = service.start()
     save_state()
+    label = {"question": "Interviewer", "follow_up": "Interviewer (follow-up)", "closing": "Interviewer"}
     while True:
-        label = {"question": "Interviewer", "follow_up": "Interviewer (follow-up)", "closing": "Interviewer"}
-        out.print(f"[bold cyan]{label[utterance.kind]}:[/] {utterance.text}")
-        if utterance.degraded:
-            out.print(f"[yellow]note: {utterance.degraded}[/]")
-        if utterance.done:
+        out.print(f"[bold cyan]{label[asked.kind]}:[/] {asked.text}")
+        if asked.degraded:
+            out.print(f"[yellow]note: {asked.degraded}[/]")
+        if asked.done:
             break
         answer = read_answer(stream)
         if answer is None or answer == "/quit":
-            if state.pending_turn() is not None and state.answer_for(state.pending_turn().question_id):  # type: ignore[union-attr]
-                interviewer.finish_question(state)
-            state.note("the interview was ended early")
-            state.phase = "done"
+            service.end_early()
             save_state()
             break
-        if answer == "/skip":
-            answer = ""
         with out.status("..."):
-            utterance = interviewer.respond(state, answer)
+            asked = service.skip() if answer == "/skip" else service.answer(answer)
         save_state()
     last_answer = time.perf_counter()
     with out.status("Grading your answers..."):
-        grades = background.wait(timeout=REPORT_WAIT_S)
-    report = build_report(state, grades, bank=bank)
+        report = service.finish(timeout=REPORT_WAIT_S)
     wait_s = time.perf_counter() - last_answer
-    background.close()
+    service.close()
     out.print()
     out.print(Markdown(report.to_markdown()))
     out.print(f"[dim]Report ready {wait_s:.1f} s after the last answer.[/]")
@@ -168,18 +149,29 @@ def run_practice(
     if report_json is not None:
         report_json.write_text(report.to_json() + "\n", encoding="utf-8")
     if save:
-        _save_session(settings, state, report, out)
+        _save_session(settings, service, report, out, training_consent=training_consent)
     return report
 
 
-def _save_session(settings: Settings, state: Any, report: Any, out: Console) -> None:
-    """Store the finished session encrypted (privacy package), subject to the retention period."""
+def _save_session(
+    settings: Settings, service: Any, report: Any, out: Console, *, training_consent: bool = False
+) -> None:
+    """Store the finished session encrypted (privacy package), subject to the retention period.
+
+    `training_consent` (off by default) is the candidate's opt-in to `greenroom train data` using the session."""
     from greenroom.storage.repository import open_store
 
+    state = service.state
     store = open_store(settings)
     try:
-        meta = {"kind": "practice", "track": state.track, "role": state.role, "interview_id": state.id}
-        turns = [t.model_dump() for t in state.turns]
+        meta = {
+            "kind": "practice",
+            "track": state.track,
+            "role": state.role,
+            "interview_id": state.id,
+            "training_consent": bool(training_consent),
+        }
+        turns = [t.model_dump(mode="json") for t in service.turns]
         sid = store.save_session(meta, turns, json.loads(report.to_json()))
     finally:
         store.close()
@@ -203,6 +195,11 @@ def register(app: typer.Typer) -> None:
         report: Path = typer.Option(None, help="Also write the report as Markdown to this file."),
         report_json: Path = typer.Option(None, help="Also write the report as JSON to this file."),
         save: bool = typer.Option(True, "--save/--no-save", help="Store the session, encrypted, in the data dir."),
+        training_consent: bool = typer.Option(
+            False,
+            "--training-consent",
+            help="Let `greenroom train data` use this saved session (anonymised) to improve the models. Off by default.",
+        ),
     ) -> None:
         """A mock interview in the terminal: typed answers, follow-ups, and a graded report at the end."""
         s = get_settings()
@@ -220,6 +217,7 @@ def register(app: typer.Typer) -> None:
             report_md=report,
             report_json=report_json,
             save=save,
+            training_consent=training_consent,
         )
 
     @app.command()

@@ -62,7 +62,8 @@ def register(app: typer.Typer) -> None:
             ("frames analysed", f"{s.frames} at {s.fps:g} fps ({result.duration_s:g} s)"),
             ("face present", _pct(s.face.presence_ratio)),
             ("more than one face", _pct(s.face.multi_face_ratio)),
-            ("eye contact", _pct(s.face.eye_contact_ratio)),
+            ("eye contact", f"{_pct(s.face.eye_contact_ratio)} ({s.face.eye_contact_method})"),
+            ("looking away / down", f"{_pct(s.face.looking_away_ratio)} / {_pct(s.face.looking_down_ratio)}"),
             (
                 "head yaw / pitch / roll",
                 f"{_num(s.face.yaw_deg)} / {_num(s.face.pitch_deg)} / {_num(s.face.roll_deg)} deg",

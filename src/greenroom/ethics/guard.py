@@ -5,9 +5,13 @@ Two stages, per sentence:
 1. Rules (`rules.py`): a block pattern decides at once (score 1.0); otherwise a lawful-variant pattern
    (work authorisation, over 18, essential functions, travel, job languages, schedule, salary
    expectations) allows at once (score 0.0).
-2. Otherwise MiniLM embeddings: nearest-neighbour margin against an exemplar bank of improper and proper
-   questions (`similarity.py`: data/exemplars.yaml plus the `tune` half of the labelled set), with
-   thresholds tuned leave-one-out on that `tune` half.
+2. Otherwise a classifier on MiniLM embeddings. By default (`stage="head"`) the trained softmax head
+   shipped in data/guard_head.json (`head.py`, trained by `greenroom train guard`). With
+   `stage="exemplar"` (or in a build without the head file) the older nearest-neighbour margin against
+   an exemplar bank of improper and proper questions (`similarity.py`: data/exemplars.yaml plus the
+   `tune` half of the labelled set), with thresholds tuned leave-one-out on that `tune` half.
+
+The rules stay as a second line beside the classifier: the classifier never overrides a block rule.
 
 A text is blocked when any sentence is. Text the English-only model cannot read is blocked as
 `unsupported_language` (fail closed). Empty or over-long text raises `InputError`. Each block is
@@ -26,6 +30,7 @@ from greenroom.ethics.base import GuardVerdict
 from greenroom.ethics.categories import UNSUPPORTED_LANGUAGE, lawful_variant
 from greenroom.ethics.datasets import load_exemplars, load_labelled, with_tune_split
 from greenroom.ethics.events import GuardMetrics, default_metrics
+from greenroom.ethics.head import GuardHead, load_default_head
 from greenroom.ethics.similarity import ExemplarIndex, Match, Thresholds
 
 if TYPE_CHECKING:
@@ -62,6 +67,8 @@ class QuestionGuard:
         include_tune_split: bool = True,
         metrics: GuardMetrics | None = None,
         max_chars: int = text.MAX_CHARS,
+        stage: str = "head",
+        head: GuardHead | None = None,
     ) -> None:
         if embedder is None:
             from greenroom.embeddings import get_embedder
@@ -74,6 +81,11 @@ class QuestionGuard:
         self.thresholds = thresholds
         self.metrics = metrics if metrics is not None else default_metrics()
         self.max_chars = max_chars
+        if stage not in ("head", "exemplar"):
+            raise ValueError(f"Unknown guard stage {stage!r}. Valid: exemplar, head.")
+        self.head = (head or load_default_head()) if stage == "head" else None
+        #: Which second stage decides: "head" (the trained classifier) or "exemplar" (nearest neighbours).
+        self.stage = "head" if self.head is not None else "exemplar"
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Any | None = None) -> QuestionGuard:
@@ -85,7 +97,14 @@ class QuestionGuard:
             if settings.ethics_guard_margin is not None
             else DEFAULT_THRESHOLDS.margin,
         )
-        return cls(embedder, thresholds=th, max_chars=settings.ethics_max_text_chars)
+        head = GuardHead.load(settings.ethics_guard_head) if settings.ethics_guard_head else None
+        return cls(
+            embedder,
+            thresholds=th,
+            max_chars=settings.ethics_max_text_chars,
+            stage=settings.ethics_guard_stage,
+            head=head,
+        )
 
     # --- checking ------------------------------------------------------------------------------
     def check(self, text_in: str) -> GuardVerdict:
@@ -129,6 +148,8 @@ class QuestionGuard:
         self, per_text: list[list[SentenceVerdict | str]], *, exclude_self: bool = False
     ) -> list[list[SentenceVerdict]]:
         pending = [s for items in per_text for s in items if isinstance(s, str)]
+        if self.head is not None:
+            return self._head_pending(per_text, pending)
         matches = iter(self.index.match(pending, exclude_self=exclude_self))
         resolved: list[list[SentenceVerdict]] = []
         for items in per_text:
@@ -147,6 +168,32 @@ class QuestionGuard:
                         self.thresholds.score(m),
                         f"exemplar:{m.category} s_bad={m.s_bad:.3f} s_good={m.s_good:.3f}",
                         m,
+                    )
+                )
+            resolved.append(row)
+        return resolved
+
+    def _head_pending(
+        self, per_text: list[list[SentenceVerdict | str]], pending: list[str]
+    ) -> list[list[SentenceVerdict]]:
+        assert self.head is not None
+        vecs = self.index.embedder.encode(pending) if pending else None
+        preds = iter(self.head.predict(vecs) if vecs is not None else [])
+        resolved: list[list[SentenceVerdict]] = []
+        for items in per_text:
+            row = []
+            for item in items:
+                if isinstance(item, SentenceVerdict):
+                    row.append(item)
+                    continue
+                h = next(preds)
+                row.append(
+                    SentenceVerdict(
+                        item,
+                        not h.is_bad,
+                        h.category if h.is_bad else None,
+                        h.score,
+                        f"head:{h.category} p_improper={h.p_improper:.3f}",
                     )
                 )
             resolved.append(row)

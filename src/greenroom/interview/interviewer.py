@@ -103,15 +103,16 @@ class Interviewer:
         state.turns.append(Turn(question_id=q.id, kind="question", prompt=q.text))
         return Utterance(f"{opening}\n\nFirst question: {q.text}", "question", q.id)
 
-    def respond(self, state: InterviewState, answer: str) -> Utterance:
-        """Record `answer` to the open turn; then a follow-up, the next question, or the closing."""
+    def respond(self, state: InterviewState, answer: str, *, redacted: bool = False) -> Utterance:
+        """Record `answer` to the open turn; then a follow-up, the next question, or the closing. The answer
+        is anonymised first unless it already was (`redacted`: the live path's redaction stage did it)."""
         if state.phase == "done":
             raise InputError("This interview is already finished.")
         turn = state.pending_turn()
         if turn is None:
             raise InputError("No question is waiting for an answer: call start() first.")
         text = (answer or "").strip()
-        if text and self.anonymize is not None:
+        if text and self.anonymize is not None and not redacted:
             text = self.anonymize(text)
         turn.answer = text
         q = state.question(turn.question_id)
@@ -130,13 +131,25 @@ class Interviewer:
                 return Utterance(prompt, "follow_up", q.id, degraded=degraded)
         return self._next_question(state, q)
 
+    def skip(self, state: InterviewState) -> Utterance:
+        """The candidate skips the open turn: it stays unanswered (never scored as 0); the next question."""
+        if state.phase == "done":
+            raise InputError("This interview is already finished.")
+        turn = state.pending_turn()
+        if turn is None:
+            raise InputError("No question is waiting for an answer: call start() first.")
+        turn.answer = ""
+        turn.skipped = True
+        return self._next_question(state, state.question(turn.question_id))
+
     def finish_question(self, state: InterviewState) -> None:
-        """Hand the current question's whole answer to the background grader (once)."""
+        """Hand the current question's whole answer to the background grader (once); an unanswered (skipped)
+        question is not graded."""
         q = state.current
         if q is None or q.id in state.submitted:
             return
         state.submitted.append(q.id)
-        if self.grader is not None:
+        if self.grader is not None and state.answer_for(q.id):
             self.grader.submit(q, state.answer_for(q.id))
 
     def _next_question(self, state: InterviewState, q: Question) -> Utterance:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import statistics
 import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from greenroom.interview.bank import Question, QuestionBank
 from greenroom.interview.grading import Grade
@@ -24,7 +24,10 @@ class QuestionResult(BaseModel):
     follow_ups: list[str] = Field(default_factory=list)
     answer_words: int = 0
     grade: Grade | None = None
-    status: str = Field(default="graded", description="graded, not graded (still pending or failed), or skipped.")
+    status: Literal["graded", "not graded", "grading failed", "skipped"] = Field(
+        default="graded",
+        description="graded; not graded (still pending); grading failed (see notes); skipped (unanswered, not scored).",
+    )
 
 
 class Report(BaseModel):
@@ -42,6 +45,19 @@ class Report(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
     model_config = {"populate_by_name": True}
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def overall(self) -> dict[str, Any]:
+        """The headline figures in one place (the history page and the report page read these)."""
+        counts = {s: sum(r.status == s for r in self.questions) for s in ("graded", "skipped", "grading failed")}
+        return {
+            "technical_score": self.technical_score,
+            "response_quality": self.response_quality,
+            "answered": counts["graded"],
+            "skipped": counts["skipped"],
+            "failed": counts["grading failed"],
+        }
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
@@ -167,18 +183,23 @@ def build_report(
     grades: dict[str, Grade],
     delivery: dict[str, Any] | None = None,
     bank: QuestionBank | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Report:
-    """The report from the state and the grades by question id (a missing grade is reported as not graded)."""
+    """The report from the state and the grades by question id. A question with no answer is skipped (not
+    scored, not averaged); a failed grade is reported as failed with its reason; a missing one as not graded."""
     results: list[QuestionResult] = []
     graded: list[tuple[Question, Grade]] = []
     asked = {t.question_id for t in state.turns}
+    failures = errors or {}
     for q in state.questions:
         if q.id not in asked:
             continue
         turns = state.turns_for(q.id)
         answer = state.answer_for(q.id)
         g = grades.get(q.id)
-        status = "graded" if g else ("skipped" if not answer else "not graded")
+        status: Literal["graded", "not graded", "grading failed", "skipped"] = "graded"
+        if g is None:
+            status = "skipped" if not answer else ("grading failed" if q.id in failures else "not graded")
         results.append(
             QuestionResult(
                 question_id=q.id,
@@ -198,6 +219,9 @@ def build_report(
     missing = [r.question_id for r in results if r.status == "not graded"]
     if missing:
         notes.append(f"not graded in time: {', '.join(missing)}")
+    notes += [
+        f"grading failed: {r.question_id}: {failures[r.question_id]}" for r in results if r.status == "grading failed"
+    ]
     if any(g.degraded for _, g in graded):
         notes.append("some grades are degraded (see each question's notes)")
     return Report(

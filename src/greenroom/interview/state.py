@@ -24,6 +24,7 @@ class Turn(BaseModel):
     prompt: str
     answer: str | None = None
     target: str | None = Field(default=None, description="What a follow-up probed: a key point or a STAR part.")
+    skipped: bool = Field(default=False, description="The candidate skipped it: unanswered, never scored as 0.")
 
 
 class InterviewState(BaseModel):
@@ -40,7 +41,8 @@ class InterviewState(BaseModel):
     follow_ups_asked: int = 0
     turns: list[Turn] = Field(default_factory=list)
     degraded: list[str] = Field(default_factory=list)
-    submitted: list[str] = Field(default_factory=list, description="Question ids handed to the grader.")
+    submitted: list[str] = Field(default_factory=list, description="Question ids finished (graded unless skipped).")
+    tailored: bool = Field(default=False, description="Tailored questions were added (done once per interview).")
 
     @property
     def current(self) -> Question | None:

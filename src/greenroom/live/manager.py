@@ -32,19 +32,27 @@ class SessionManager:
             "difficulty": setup.difficulty,
             # minimised: the pasted job description and résumé are used once, to tailor questions, never kept
             "setup": setup.model_dump(mode="json", exclude={"job_description", "resume"}),
+            "training_consent": setup.training_consent,
             "status": "in_progress",
-            "phase": "new",
         }
         sid = self.store.create_session(meta)
         try:
             state = eng.new_state(self.settings, setup, sid)
-            state = eng.tailor_state(self.resources, state, setup)
+            if setup.job_description.strip() or setup.resume.strip():  # tailored once, by the interview service
+                service = eng.new_service(self.resources, state)
+                try:
+                    service.tailor(setup.job_description, setup.resume)
+                finally:
+                    service.close()
+                state = service.state
         except Exception:
             self.store.delete_session(sid, compact=False)
             raise
-        meta["track"] = state.track
-        meta["state"] = state.model_dump_json()
-        self.store.update_session_meta(sid, meta)
+        from greenroom.interview.service import ResumeState
+
+        if state.track != meta["track"]:
+            self.store.update_session_meta(sid, {**meta, "track": state.track})
+        self.store.save_progress(sid, ResumeState(state=state, phase="new").model_dump(mode="json"), {})
         return sid
 
     async def get(self, interview_id: str) -> LiveSession:
@@ -52,10 +60,11 @@ class SessionManager:
             if interview_id in self.sessions:
                 return self.sessions[interview_id]
             data = await asyncio.to_thread(self.store.get_session, interview_id)
+            resume = await asyncio.to_thread(self.store.load_resume, interview_id)
             meta = data["meta"] or {}
-            if meta.get("kind") != "live" or "state" not in meta:
+            if meta.get("kind") != "live" or (resume is None and meta.get("status") != "done"):
                 raise NotFoundError(f"Session {interview_id!r} is not a live interview.")
-            session = LiveSession(interview_id, self.settings, self.resources, self.store, meta)
+            session = LiveSession(interview_id, self.settings, self.resources, self.store, meta, resume, data["turns"])
             self.sessions[interview_id] = session
             return session
 

@@ -29,6 +29,14 @@ class Hello(BaseModel):
     voice: bool = True
     camera_error: str | None = Field(default=None, max_length=200)
     mic_error: str | None = Field(default=None, max_length=200)
+    calibrate: bool = Field(default=False, description="Run the look-at-the-camera step before the first question.")
+
+
+class Calibrate(BaseModel):
+    """The eye-contact calibration step: `start` (the candidate looks at the camera), `end`, or `skip`."""
+
+    type: Literal["calibrate"]
+    action: Literal["start", "end", "skip"]
 
 
 #: The longest typed answer one message may carry (the room keeps a longer text in its box and says so).
@@ -70,7 +78,9 @@ class Ping(BaseModel):
     type: Literal["ping"]
 
 
-ClientMessage = Annotated[Hello | AnswerText | Done | Skip | Finish | Playback | Ping, Field(discriminator="type")]
+ClientMessage = Annotated[
+    Hello | AnswerText | Done | Skip | Finish | Playback | Ping | Calibrate, Field(discriminator="type")
+]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 
@@ -88,6 +98,24 @@ def parse_client_message(raw: str) -> Any:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise InputError(f"Bad {data.get('type')!r} message: {where}: {first.get('msg')}.") from exc
+
+
+def parse_binary(data: bytes, max_bytes: int) -> tuple[int, bytes]:
+    """(tag, payload) of a binary message, or `InputError`: too big, empty, an unknown tag, half a sample."""
+    if len(data) > max_bytes:
+        raise InputError(f"A binary message is over {max_bytes // 1024} KiB; it was dropped.")
+    if not data:
+        raise InputError("An empty binary message.")
+    tag, payload = data[0], data[1:]
+    if tag == AUDIO_TAG:
+        if len(payload) % 2:
+            raise InputError("An audio frame must hold whole 16-bit samples.")
+    elif tag == FRAME_TAG:
+        if payload[:3] != b"\xff\xd8\xff":
+            raise InputError("A camera frame must be a JPEG image.")
+    else:
+        raise InputError(f"Unknown binary message tag {tag}.")
+    return tag, payload
 
 
 def event(event_type: str, /, **fields: Any) -> dict[str, Any]:

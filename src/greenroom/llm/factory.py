@@ -59,6 +59,7 @@ def _llama_cpp(settings: Settings, preset: Preset) -> ChatModel:
         max_tokens=settings.llm_max_tokens,
         temperature=settings.llm_temperature,
         seed=settings.llm_seed,
+        lora_path=settings.llm_lora_path,
     )
 
 

@@ -1,36 +1,14 @@
 """Data minimisation: what Greenroom keeps after an interview, and what it never stores.
 
 The policy is data, shown to the user before the first session (`greenroom privacy policy`, and the
-web page through `policy_text`). `minimize_turn` enforces it on every turn before storage: it drops
-raw media and unredacted text whatever the caller passes in, so a mistake upstream cannot leak into
-the database.
+web page through `policy_text`). Storage enforces it with an allow-list (`storage.schema`): only the
+fields it names are written, so raw media, frames, unredacted text and pasted documents cannot leak
+into the database whatever a caller passes in.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from typing import Any
-
-log = logging.getLogger("greenroom.privacy.minimize")
-
-#: Keys a turn may carry that are never stored (raw media and text before redaction).
-NEVER_STORED_KEYS = frozenset(
-    {
-        "audio",
-        "video",
-        "frames",
-        "frame",
-        "image",
-        "raw_audio",
-        "raw_video",
-        "pcm",
-        "wav",
-        "raw_transcript",
-        "unredacted_transcript",
-        "transcript_raw",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -48,7 +26,7 @@ class RetentionPolicy:
             "anonymous delivery metrics (pace, pauses, filler rate, pitch and energy statistics)",
             "anonymous vision metrics (face presence, gaze and posture summaries; never frames)",
             "the transcript of your answers, after names, contacts and IDs are replaced by placeholders",
-            "the interview set-up you typed (track, role, job description, résumé), encrypted",
+            "the interview set-up (track, role, difficulty, number of questions), encrypted",
         ]
         if self.keep_recordings:
             items.append("your audio/video recordings, because you opted in (encrypted, same retention)")
@@ -56,7 +34,11 @@ class RetentionPolicy:
 
     @property
     def never_stored(self) -> list[str]:
-        items = ["the unredacted transcript", "webcam frames and face images"]
+        items = [
+            "the unredacted transcript",
+            "webcam frames and face images",
+            "a pasted job description or résumé (used once, to tailor a question)",
+        ]
         if not self.keep_recordings:
             items.insert(0, "raw audio and video recordings")
         return items
@@ -79,22 +61,3 @@ def policy_text(retention_days: int, keep_recordings: bool) -> str:
         "`greenroom delete-all`. Nothing is sent over the network.",
     ]
     return "\n".join(lines)
-
-
-def minimize_turn(content: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a turn without raw media or unredacted text (nested dicts are cleaned too)."""
-
-    def clean(value: Any, path: str) -> Any:
-        if isinstance(value, dict):
-            out = {}
-            for k, v in value.items():
-                if k in NEVER_STORED_KEYS or isinstance(v, bytes | bytearray | memoryview):
-                    log.info("minimisation dropped field %s%s", path, k)
-                    continue
-                out[k] = clean(v, f"{path}{k}.")
-            return out
-        if isinstance(value, list):
-            return [clean(v, path) for v in value if not isinstance(v, bytes | bytearray | memoryview)]
-        return value
-
-    return dict(clean(content, ""))

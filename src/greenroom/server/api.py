@@ -10,26 +10,49 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from greenroom.errors import InputError
 from greenroom.live.engine import Setup
 from greenroom.server import history as hist
-from greenroom.server.security import AuthRequiredError, check_text_document
+from greenroom.server.security import check_text_document, token_required_error
 
 
 def require_token(request: Request) -> None:
+    """The token, again per route (`GuardMiddleware` checks it first, before a body is read)."""
     auth = request.app.state.auth
     if not auth.check(auth.token_from(request.headers, request.cookies)):
-        raise AuthRequiredError(
-            "The session token is missing or wrong.",
-            hint="Open the link `greenroom serve` printed, or send `Authorization: Bearer <token>`.",
-        )
+        raise token_required_error()
 
 
-router = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+class Problem(BaseModel):
+    """Every error answer: a code, one line for the user and, sometimes, what to do about it."""
 
-PRIVATE_META = ("state", "turns_done", "current", "phase", "setup")
+    error: str = Field(description="A stable code, e.g. bad_input, unauthorized, not_found, storage_unavailable.")
+    detail: str = Field(description="One line saying what went wrong.")
+    hint: str | None = Field(default=None, description="What to do about it, when there is something to do.")
+
+
+def _problem(description: str) -> dict[str, Any]:
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {"model": Problem, "description": description, "content": {"application/problem+json": {"schema": ref}}}
+
+
+#: The error answers every /api route can give (documented, so the schema says what a client gets).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _problem("Bad request"),
+    401: _problem("The session token is missing or wrong"),
+    404: _problem("No such session"),
+    413: _problem("The body is over the upload limit"),
+    415: _problem("The uploaded file is not plain UTF-8 text"),
+    421: _problem("The Host header is not this server"),
+    422: _problem("The input is not valid"),
+    503: _problem("Storage or a model is unavailable right now"),
+}
+
+router = APIRouter(prefix="/api", dependencies=[Depends(require_token)], responses=ERRORS)
+
+PRIVATE_META = ("setup",)
 
 
 class Created(BaseModel):
@@ -43,10 +66,12 @@ class UploadedText(BaseModel):
 
 
 class Confirm(BaseModel):
+    model_config = ConfigDict(strict=True)  # JSON types as declared: `true` is not the number 1
     confirm: bool = Field(description="Must be true: deleting everything cannot be undone.")
 
 
 class RetentionUpdate(BaseModel):
+    model_config = ConfigDict(strict=True)
     retention_days: float = Field(gt=0, le=3650)
 
 
@@ -105,7 +130,7 @@ async def list_sessions(request: Request) -> list[dict[str, Any]]:
 
 def public_session(data: dict[str, Any]) -> dict[str, Any]:
     meta = dict(data.get("meta") or {})
-    turns = data.get("turns") or meta.get("turns_done") or []
+    turns = data.get("turns") or []
     setup = meta.get("setup") or {}
     for key in PRIVATE_META:
         meta.pop(key, None)

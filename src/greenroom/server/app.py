@@ -9,7 +9,7 @@ browser asking for a page gets the same error as an HTML page with a way back (`
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,8 +27,24 @@ log = logging.getLogger("greenroom.server")
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status, media_type=PROBLEM)
+def problem(
+    status: int, code: str, detail: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": code, "detail": detail, **extra}, status_code=status, media_type=PROBLEM, headers=headers
+    )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route answers at this request's path (for a 405's `Allow` header, RFC 9110)."""
+    from starlette.routing import Match
+
+    found = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            found.append(method)
+    return found
 
 
 def create_app(
@@ -103,10 +119,15 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+        headers = exc.headers
+        if exc.status_code == 405:  # `Allow` lists every method of the path (Starlette names one route's only)
+            headers = {"Allow": ", ".join(allowed_methods(request))}
         if pages.wants_html(request):
             detail = "There is no page at this address." if exc.status_code == 404 else str(exc.detail)
-            return pages.error_page(exc.status_code, detail)
-        return problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+            page = pages.error_page(exc.status_code, detail)
+            page.headers.update(headers or {})
+            return page
+        return problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail), headers=headers)
 
     from greenroom.server import api, ws
 

@@ -16,7 +16,7 @@ def _avg(values: list[float | None]) -> float | None:
 def summarize_session(data: dict[str, Any]) -> dict[str, Any]:
     """Headline figures of one stored session."""
     meta = data.get("meta") or {}
-    turns = data.get("turns") or meta.get("turns_done") or []
+    turns = data.get("turns") or []
     report = data.get("report") or {}
     grades = [t.get("grade") or {} for t in turns]
     delivery = [t.get("delivery_metrics") or {} for t in turns]

@@ -4,6 +4,10 @@ llama.cpp models are not safe to call from two threads at once, and on two cores
 slow the next question down. `PriorityLock` lets the interviewer go first: the grader waits while an
 interviewer call is running or waiting, and while a candidate is speaking (`pause_low`), so that speech
 recognition keeps up with real time. `LockedChatModel` is the `ChatModel` proxy each side uses.
+
+Each model has a lock of its own (`lock_for`), keyed by what the model is, not by the wrapper object:
+back-ends cache a loaded model under new wrappers, so two sessions holding "the same" model share one
+lock, and two different models never wait for each other. `lock_status` shows every lock in one place.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from greenroom.llm.base import ChatModel, Message
 class PriorityLock:
     """A mutex where high-priority acquirers overtake waiting low-priority ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.calls = 0  # acquisitions so far
         self._cond = threading.Condition()
         self._held = False
         self._high_waiting = 0
@@ -46,6 +52,11 @@ class PriorityLock:
                 while self._held or self._high_waiting or self._paused:
                     self._cond.wait()
             self._held = True
+            self.calls += 1
+
+    def status(self) -> dict[str, Any]:
+        with self._cond:
+            return {"held": self._held, "high_waiting": self._high_waiting, "paused": self._paused, "calls": self.calls}
 
     def release(self) -> None:
         with self._cond:
@@ -53,14 +64,32 @@ class PriorityLock:
             self._cond.notify_all()
 
 
-_PROCESS_LOCK = PriorityLock()
+_LOCKS: dict[str, PriorityLock] = {}
+_REGISTRY = threading.Lock()
+
+
+def model_key(model: object) -> str:
+    """What a model is: its kind and name (the same loaded model under two wrappers has one key)."""
+    inner = getattr(model, "model", None)
+    if isinstance(model, LockedChatModel) and inner is not None:
+        model = inner
+    return f"{type(model).__name__}:{getattr(model, 'name', None) or id(model)}"
 
 
 def lock_for(model: object) -> PriorityLock:
-    """The lock for a model: one per process. Back-ends cache the loaded model under new wrapper objects,
-    so two apps or sessions may hold the same llama.cpp model; and on a small machine one generation at a
-    time is the fastest anyway."""
-    return _PROCESS_LOCK
+    """The lock of this model (one per model, created on first use)."""
+    key = model_key(model)
+    with _REGISTRY:
+        if key not in _LOCKS:
+            _LOCKS[key] = PriorityLock(key)
+        return _LOCKS[key]
+
+
+def lock_status() -> dict[str, dict[str, Any]]:
+    """Every model lock of this process: held, waiting, paused, calls so far."""
+    with _REGISTRY:
+        locks = dict(_LOCKS)
+    return {key: lock.status() for key, lock in locks.items()}
 
 
 class LockedChatModel:

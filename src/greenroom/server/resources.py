@@ -17,7 +17,7 @@ from typing import Any
 
 from greenroom.config import Settings
 from greenroom.errors import GreenroomError
-from greenroom.server.llmlock import LockedChatModel, lock_for
+from greenroom.server.llmlock import LockedChatModel, lock_for, lock_status
 
 log = logging.getLogger("greenroom.live")
 
@@ -39,11 +39,18 @@ class Resources:
 
     # --- each model ---------------------------------------------------------------------------------
     def llm(self) -> Any:
+        """The chat model, its weights loaded: a missing or damaged model file raises here, clearly, and the
+        next call tries again (so the server recovers once the file is restored)."""
         with self._lock:
             if self._llm is None:
                 from greenroom.llm.factory import create_chat_model
 
-                self._llm = create_chat_model(self.settings)
+                llm = create_chat_model(self.settings)
+                load = getattr(llm, "load", None)
+                if load:
+                    load()
+                self._llm = llm
+                self.errors.pop("llm", None)
             return self._llm
 
     def interviewer_llm(self) -> LockedChatModel:
@@ -92,7 +99,9 @@ class Resources:
 
     def pause_background(self, on: bool) -> None:
         """Hold background grading's LLM calls while a candidate speaks (balanced calls: on, then off)."""
-        lock = lock_for(None)
+        if self._llm is None:  # no model loaded: nothing runs in the background to hold
+            return
+        lock = lock_for(self._llm)
         if on:
             lock.pause_low()
         else:
@@ -108,7 +117,9 @@ class Resources:
     def try_load(self, name: str) -> Any | None:
         """Load one model by name; on failure remember why (for the banner) and return None."""
         try:
-            return getattr(self, name)()
+            loaded = getattr(self, name)()
+            self.errors.pop(name, None)  # it loads now: the banner goes
+            return loaded
         except GreenroomError as exc:
             self.errors[name] = exc.message
             log.warning("live: %s unavailable: %s", name, exc.message)
@@ -181,4 +192,5 @@ class Resources:
             "fallback_voice": bool(getattr(self._synth, "fallback", False)),
             "errors": dict(self.errors),
             "degraded": self.degraded(),
+            "locks": lock_status(),
         }

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from greenroom.errors import GreenroomError, InputError
@@ -116,8 +117,20 @@ def allowed_hosts(bind_host: str, extra: Iterable[str]) -> frozenset[str]:
     return frozenset(n.strip("[]") for n in names)
 
 
+def token_required_error() -> AuthRequiredError:
+    return AuthRequiredError(
+        "The session token is missing or wrong.",
+        hint="Open the link `greenroom serve` printed, or send `Authorization: Bearer <token>`.",
+    )
+
+
+#: /api paths answered without the token (the schema holds no data).
+PUBLIC_API = frozenset({"/api/openapi.json"})
+
+
 class GuardMiddleware:
-    """Host check, security headers on every answer, and a cap on request bodies (413)."""
+    """Host check, the token on every /api request before anything reads its body, security headers on
+    every answer, and a cap on request bodies (413)."""
 
     def __init__(self, app: ASGIApp, *, hosts: frozenset[str], max_body: int, any_host: bool = False) -> None:
         self.app = app
@@ -154,6 +167,12 @@ class GuardMiddleware:
                 return
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        if path.startswith("/api/") and path not in PUBLIC_API and "app" in scope:
+            auth = scope["app"].state.auth  # before routing: a body or a method never answers before the token
+            if not auth.check(auth.token_from(headers, Request(scope).cookies)):
+                await self._problem(send, token_required_error())
+                return
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             mb = self.max_body / 2**20

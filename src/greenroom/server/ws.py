@@ -1,7 +1,9 @@
 """The live interview's WebSocket: `/api/interviews/{id}/live` (token checked before accepting).
 
 Messages are dispatched to the `LiveSession`; a malformed or oversized message gets an `error` event
-and the socket stays open. A closed socket detaches the session, which a new socket resumes.
+and the socket stays open. A client sending faster than `server_ws_max_messages_per_s` (a flood) gets a
+fatal `rate_limited` error and a close with a reason. A closed socket detaches the session, which a new
+socket resumes.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
 
 from greenroom.errors import GreenroomError, InputError
 from greenroom.live import protocol as p
+from greenroom.server.ratelimit import TokenBucket
 
 log = logging.getLogger("greenroom.server.ws")
 router = APIRouter()
+_CLOSED = (WebSocketState.DISCONNECTED,)
 
 
 @router.websocket("/api/interviews/{interview_id}/live")
@@ -33,26 +38,28 @@ async def live(websocket: WebSocket, interview_id: str) -> None:
         await websocket.close(code=1008)
         return
     attached = False
+    rate = app.state.settings.server_ws_max_messages_per_s
+    bucket = TokenBucket(rate, burst=2 * rate)
     try:
         while True:
             msg = await websocket.receive()
             if msg["type"] == "websocket.disconnect":
                 break
+            if not bucket.take():
+                detail = f"Over {rate:g} messages a second: the connection is closed (reconnect to go on)."
+                await websocket.send_json(p.error_event("rate_limited", detail, fatal=True))
+                await websocket.close(code=1008, reason="too many messages")
+                break
             try:
                 data = msg.get("bytes")
                 if data is not None:
-                    if len(data) > max_bytes:
-                        raise InputError(f"A binary message is over {max_bytes // 1024} KiB; it was dropped.")
+                    tag, payload = p.parse_binary(data, max_bytes)
                     if not attached:
                         continue
-                    if not data:
-                        raise InputError("An empty binary message.")
-                    if data[0] == p.AUDIO_TAG:
-                        session.on_audio(data[1:])
-                    elif data[0] == p.FRAME_TAG:
-                        session.spawn(session.on_frame(data[1:]))
+                    if tag == p.AUDIO_TAG:
+                        session.on_audio(payload)
                     else:
-                        raise InputError(f"Unknown binary message tag {data[0]}.")
+                        session.spawn(session.on_frame(payload))
                     continue
                 text = msg.get("text") or ""
                 if len(text) > max_bytes:
@@ -73,15 +80,19 @@ async def live(websocket: WebSocket, interview_id: str) -> None:
                     if session.phase == "speaking":
                         session.spawn(session.start_listening())
                 elif isinstance(m, p.Skip):
-                    session.spawn(session.on_text("(skipped)"))
+                    session.spawn(session.on_skip())
                 elif isinstance(m, p.Finish):
                     session.spawn(session.finish_early())
+                elif isinstance(m, p.Calibrate):
+                    session.spawn(session.on_calibrate(m.action))
             except GreenroomError as exc:
                 await websocket.send_json(p.error_event(exc.code, exc.message))
     except WebSocketDisconnect:
         pass
-    except RuntimeError:  # sending on a socket that just closed
-        pass
+    except RuntimeError as exc:
+        if websocket.application_state != WebSocketState.DISCONNECTED and websocket.client_state not in _CLOSED:
+            raise  # not a closed socket: a real failure, logged by the server
+        log.info("live %s: the socket closed while sending (%s)", interview_id[:8], exc)
     finally:
         if attached:
             session.detach(websocket.send_json)

@@ -14,7 +14,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from greenroom.speech.base import SAMPLE_RATE, NoSpeechError, Transcript, Word
-from greenroom.speech.fillers import HESITATION, filler_counts, find_fillers
+from greenroom.speech.disfluency import find_disfluencies
+from greenroom.speech.filled_pauses import find_filled_pauses
+from greenroom.speech.fillers import HESITATION, filler_counts, find_fillers, merge_fillers
 from greenroom.speech.prosody import FRAME_S, clipped_fraction, frame_levels_db, pitch_stats, pitch_track
 from greenroom.speech.vad import Region, pauses_between, speech_probabilities, speech_regions
 
@@ -40,6 +42,16 @@ class Pause(BaseModel):
 
 
 class FillerItem(BaseModel):
+    text: str
+    start: float
+    end: float
+    source: Literal["asr", "acoustic"] = Field(
+        default="asr", description="asr: a word Whisper wrote; acoustic: a filled pause heard between its words."
+    )
+
+
+class DisfluencyItem(BaseModel):
+    kind: str = Field(description="repetition, restart or repeated phrase.")
     text: str
     start: float
     end: float
@@ -81,6 +93,9 @@ class DeliveryMetrics(BaseModel):
     fillers_per_min: float
     filler_counts: dict[str, int]
     fillers: list[FillerItem]
+    acoustic_fillers: int = Field(default=0, description="How many of the fillers were heard, not transcribed.")
+    restart_count: int = Field(default=0, description="Restarts and repetitions (their own figure, not fillers).")
+    restarts: list[DisfluencyItem] = Field(default_factory=list)
     pitch_median_hz: float | None
     pitch_range_st: float | None
     pitch_sd_st: float | None
@@ -144,7 +159,8 @@ def analyze_delivery(
         for p in pauses_between(regions)
     ]
     durs = [p.duration for p in pauses]
-    fillers = find_fillers(transcript.words)
+    fillers = merge_fillers(find_fillers(transcript.words), find_filled_pauses(audio, transcript.words))
+    restarts = find_disfluencies(transcript.words)
     fpm = len(fillers) / (span / 60.0)
 
     track = pitch_track(audio)
@@ -206,7 +222,14 @@ def analyze_delivery(
         filler_count=len(fillers),
         fillers_per_min=round(fpm, 2),
         filler_counts=filler_counts(fillers),
-        fillers=[FillerItem(text=f.text, start=round(f.start, 2), end=round(f.end, 2)) for f in fillers],
+        fillers=[
+            FillerItem(text=f.text, start=round(f.start, 2), end=round(f.end, 2), source=f.source) for f in fillers
+        ],
+        acoustic_fillers=sum(f.source == "acoustic" for f in fillers),
+        restart_count=len(restarts),
+        restarts=[
+            DisfluencyItem(kind=d.kind, text=d.text, start=round(d.start, 2), end=round(d.end, 2)) for d in restarts
+        ],
         pitch_median_hz=round(ps.median_hz, 1) if ps else None,
         pitch_range_st=round(ps.range_semitones, 2) if ps else None,
         pitch_sd_st=round(ps.sd_semitones, 2) if ps else None,

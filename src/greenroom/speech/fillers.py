@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from greenroom.speech.base import Word
 
@@ -77,6 +78,16 @@ _DETERMINERS = {
     "those",
     "no",
 }
+#: "like" before these is a preposition ("like a mobile", "like that"), not a filler.
+_NOUN_PHRASE_START = _DETERMINERS | {"me", "him", "her", "us", "them", "it", "my", "your", "his", "our", "their"}
+#: "kind of"/"sort of" after a subject or an auxiliary hedges the verb that follows ("it sort of works");
+#: after a noun it names a kind ("options kind of recording" is read as a noun phrase, not a filler).
+_HEDGE_BEFORE = {
+    "i", "we", "you", "they", "he", "she", "it", "i'm", "we're", "you're", "they're", "it's", "that's",
+    "he's", "she's", "there's", "is", "was", "are", "were", "be", "been", "am", "'s", "just", "really",
+    "and", "but", "so", "have", "has", "had", "i've", "we've", "they've", "you've", "get", "got", "feel",
+    "felt", "looks", "looked", "seems", "seemed", "do", "did", "does",
+}  # fmt: skip
 _YOU_KNOW_OBJECT = {
     "that",
     "what",
@@ -131,6 +142,7 @@ class Filler:
     start: float
     end: float
     kind: str  # "hesitation" or "discourse"
+    source: Literal["asr", "acoustic"] = "asr"  # a word Whisper wrote, or a filled pause heard between words
 
 
 def _norm(token: str) -> str:
@@ -162,9 +174,11 @@ def find_fillers(words: Sequence[Word], *, pause_s: float = 0.3) -> list[Filler]
         if HESITATION.match(w):
             out.append(Filler(w, words[i].start, words[i].end, "hesitation"))
         elif w == "like":
-            both = gap_before(i) and gap_after(i)
-            one = _ends_clause(toks[i]) or (i > 0 and _ends_clause(toks[i - 1]))
-            if both or (one and prev not in _LIKE_VERB_BEFORE):
+            # Set off on both sides; or followed by a comma/pause (not after a verb of liking/resembling);
+            # or starting a clause, but not as a preposition before a noun phrase ("like a mobile").
+            set_off_after = gap_after(i) and prev not in _LIKE_VERB_BEFORE
+            opens = gap_before(i) and prev not in _LIKE_VERB_BEFORE and nxt not in _NOUN_PHRASE_START
+            if (gap_before(i) and gap_after(i)) or set_off_after or opens:
                 out.append(Filler("like", words[i].start, words[i].end, "discourse"))
         elif w == "basically":
             if gap_before(i) or gap_after(i):
@@ -181,7 +195,12 @@ def find_fillers(words: Sequence[Word], *, pause_s: float = 0.3) -> list[Filler]
                 out.append(Filler("I mean", words[i].start, words[i + 1].end, "discourse"))
                 i += 2
                 continue
-        elif w in ("sort", "kind") and nxt == "of" and prev not in _DETERMINERS and prev not in ("what", "all"):
+        elif (
+            w in ("sort", "kind")
+            and nxt == "of"
+            and prev not in _DETERMINERS
+            and (gap_before(i) or (i + 1 < n and gap_after(i + 1)) or prev in _HEDGE_BEFORE)
+        ):
             out.append(Filler(f"{w} of", words[i].start, words[i + 1].end, "discourse"))
             i += 2
             continue
@@ -203,3 +222,19 @@ def fillers_per_minute(fillers: Sequence[Filler], speaking_seconds: float) -> fl
     if speaking_seconds <= 0:
         raise ValueError("speaking time must be positive")
     return len(fillers) / (speaking_seconds / 60.0)
+
+
+#: Whisper's word times are off by up to a few hundred ms: a filled pause heard this close to one of its
+#: hesitation words is that word's own tail, not a second filler.
+SAME_FILLER_S = 0.3
+
+
+def merge_fillers(asr: Sequence[Filler], heard: Sequence[tuple[str, float, float]]) -> list[Filler]:
+    """Whisper's fillers plus the filled pauses heard between its words (those at one of its hesitations
+    are dropped as the same filler)."""
+    out = list(asr)
+    hes = [f for f in asr if f.kind == "hesitation"]
+    for text, start, end in heard:
+        if not any(f.start - SAME_FILLER_S < end and start < f.end + SAME_FILLER_S for f in hes):
+            out.append(Filler(text, start, end, "hesitation", "acoustic"))
+    return sorted(out, key=lambda f: f.start)

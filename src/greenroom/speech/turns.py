@@ -102,6 +102,11 @@ class TurnDetector:
         return self._i * WINDOW_S
 
     @property
+    def trailing_silence_s(self) -> float:
+        """Seconds of silence since the last speech (how long ago the candidate stopped)."""
+        return self._run_silence * WINDOW_S
+
+    @property
     def speech_seconds(self) -> float:
         return self._speech_windows * WINDOW_S
 

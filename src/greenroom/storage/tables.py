@@ -41,6 +41,7 @@ sessions = Table(
     Column("expires_at", Float, nullable=False, index=True),
     Column("content", LargeBinary, nullable=False),
     Column("report", LargeBinary, nullable=True),
+    Column("resume", LargeBinary, nullable=True),  # an unfinished interview's resume state; NULL once finished
 )
 
 turns = Table(
@@ -99,7 +100,7 @@ audit_log = Table(
 #: Content columns per table (what key rotation re-encrypts).
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "profiles": ("content",),
-    "sessions": ("content", "report"),
+    "sessions": ("content", "report", "resume"),
     "turns": ("content",),
     "grades": ("content",),
     "metrics": ("content",),

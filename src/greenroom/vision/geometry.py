@@ -154,7 +154,7 @@ def face_features(p: np.ndarray, frame_w: int, frame_h: int) -> FaceFeatures:
     return FaceFeatures(
         yaw=yaw,
         pitch=pitch,
-        roll=roll,
+        roll=line_angle(roll),  # the eye line: a head does not roll past 90 degrees
         gaze_h=gaze_h,
         gaze_v=gaze_v,
         ear=(r_ear + l_ear) / 2,
@@ -171,7 +171,7 @@ def face_features(p: np.ndarray, frame_w: int, frame_h: int) -> FaceFeatures:
 class BodyFeatures:
     """What one frame's BlazePose (and hands) landmarks say. Lengths are in shoulder widths (sw)."""
 
-    shoulder_tilt: float  # degrees, counter-clockwise on screen positive
+    shoulder_tilt: float  # degrees in (-90, 90], counter-clockwise on screen positive
     shoulder_width: float  # pixels
     neck: float  # (shoulder midpoint y - nose y) / sw; shrinks when slouching or hunching forward
     lateral_lean: float  # degrees of the nose off the vertical through the shoulder midpoint
@@ -180,6 +180,21 @@ class BodyFeatures:
     wrists: tuple[tuple[float, float] | None, tuple[float, float] | None]  # left, right, in pixels
     face_touch: bool
     finger_spread: float | None  # mean fingertip-to-wrist distance / sw (hands model only); its change is finger motion
+
+
+def line_angle(deg: float) -> float:
+    """An undirected line's angle in (-90, 90] degrees.
+
+    A line has no direction: the shoulder line of someone upright reads 0 whether BlazePose labels the
+    shoulders as seen or swapped (a mirrored front camera, a person upside down after a wrong rotation),
+    never 180.
+    """
+    a = math.fmod(deg, 180.0)
+    if a <= -90.0:
+        a += 180.0
+    elif a > 90.0:
+        a -= 180.0
+    return a
 
 
 def _visible(pose: np.ndarray, i: int, min_vis: float) -> bool:
@@ -201,7 +216,7 @@ def body_features(
         return None
     mid = (ls + rs) / 2
     v = ls - rs  # subject's right shoulder (image left) to left shoulder (image right)
-    tilt = math.degrees(math.atan2(float(-v[1]), float(v[0])))
+    tilt = line_angle(math.degrees(math.atan2(float(-v[1]), float(v[0]))))
     nose = pose[P_NOSE, :2]
     neck = float(mid[1] - nose[1]) / sw
     lean = math.degrees(math.atan2(float(nose[0] - mid[0]), float(mid[1] - nose[1]) or 1e-6))

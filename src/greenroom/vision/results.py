@@ -20,7 +20,21 @@ class FaceSummary(BaseModel):
     )
     max_faces: int = Field(description="Most faces seen in one frame.")
     eye_contact_ratio: float | None = Field(
-        description="Share of face-present frames looking at the camera (within the yaw/pitch/gaze bounds)."
+        description="Share of face frames (blinks left out) whose gaze is on the camera: head pose plus iris "
+        "position, relative to the baseline named in `eye_contact_method`."
+    )
+    eye_contact_method: str = Field(
+        default="uncalibrated",
+        description="calibration (the room's look-at-the-camera step), clip_mode (the recording's own most "
+        "common gaze) or uncalibrated (absolute bounds: assumes a camera level with the eyes).",
+    )
+    eye_contact_calibrated: bool = Field(default=False, description="True when a room calibration set the baseline.")
+    looking_away_ratio: float | None = Field(default=None, description="Share of judged frames looking away.")
+    looking_down_ratio: float | None = Field(
+        default=None, description="Share of judged frames looking down (as at notes), counted apart from away."
+    )
+    gaze_baseline_deg: tuple[float, float] | None = Field(
+        default=None, description="The baseline gaze (yaw, pitch) in degrees, head plus eyes; None when uncalibrated."
     )
     yaw_deg: float | None = Field(description="Median head yaw; + turned towards the image's right.")
     pitch_deg: float | None = Field(description="Median head pitch; + tilted up.")
@@ -120,7 +134,10 @@ class Timeline(BaseModel):
     step_s: float
     t: list[float] = Field(default_factory=list, description="Bin start times, seconds.")
     face_present: list[float] = Field(default_factory=list)
-    eye_contact: list[float | None] = Field(default_factory=list)
+    eye_contact: list[float | None] = Field(
+        default_factory=list, description="Share of each bin's frames (blinks left out) looking at the camera."
+    )
+    looking_down: list[float | None] = Field(default_factory=list, description="Share of each bin looking down.")
     yaw_deg: list[float | None] = Field(default_factory=list)
     pitch_deg: list[float | None] = Field(default_factory=list)
     smile: list[float | None] = Field(default_factory=list)

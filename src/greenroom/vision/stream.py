@@ -14,8 +14,9 @@ from greenroom.config import Settings
 from greenroom.errors import InputError
 from greenroom.vision import frames as framing
 from greenroom.vision.backends import Analyzers, load_analyzers
+from greenroom.vision.gaze import CLOSED_EAR, UNCALIBRATED, GazeBaseline, calibration_baseline, frame_state
 from greenroom.vision.pipeline import FramePipeline
-from greenroom.vision.records import FrameRecord, looks_at_camera
+from greenroom.vision.records import FrameRecord
 from greenroom.vision.results import Timeline, TurnSummary, VisionResult, VisionSummary
 from greenroom.vision.summary import summarize, timeline
 
@@ -51,6 +52,8 @@ class StreamingVisionAnalyzer:
         self._turn: tuple[str, float] | None = None
         self._size = (0, 0)
         self._pushed = 0
+        self._baseline: GazeBaseline = UNCALIBRATED
+        self._calibrating_from: float | None = None
 
     # -- input ---------------------------------------------------------------------------------------
     def _to_rgb(self, frame: np.ndarray | bytes, width: int | None, height: int | None, channels: int) -> np.ndarray:
@@ -98,10 +101,39 @@ class StreamingVisionAnalyzer:
             t=t,
             analysed=True,
             face_count=rec.face_count,
-            eye_contact=looks_at_camera(rec.face, self.settings) if rec.face is not None else None,
+            eye_contact=self._contact(rec),
             smile=rec.face.smile if rec.face is not None else None,
             too_dark=rec.brightness < self.settings.vision_dark_luma,
         )
+
+    def _contact(self, rec: FrameRecord) -> bool | None:
+        if rec.face is None:
+            return None
+        if self._baseline.ear and rec.face.ear < CLOSED_EAR * self._baseline.ear:
+            return None  # a blink (or lowered lids): not judged
+        return frame_state(rec.face, self._baseline, self.settings) == "contact"
+
+    # -- calibration ---------------------------------------------------------------------------------
+    @property
+    def baseline(self) -> GazeBaseline:
+        """The gaze baseline: from `end_calibration`, else `UNCALIBRATED` (absolute bounds)."""
+        return self._baseline
+
+    def start_calibration(self) -> None:
+        """Start the look-at-the-camera step: frames from now on set the person's gaze baseline."""
+        self._calibrating_from = self.elapsed_s + 1e-6 if self._records else 0.0
+
+    def end_calibration(self) -> GazeBaseline:
+        """Finish calibrating; raises `InputError` when too few face frames were seen (stays uncalibrated)."""
+        if self._calibrating_from is None:
+            raise InputError("Calibration was not started: call start_calibration first.")
+        start, self._calibrating_from = self._calibrating_from, None
+        faces = [r.face for r in self._records if r.t >= start and r.face is not None]
+        b = calibration_baseline(faces)
+        if b is None:
+            raise InputError("Calibration failed: no face with open eyes was seen. Eye contact stays uncalibrated.")
+        self._baseline = b
+        return b
 
     # -- turns ---------------------------------------------------------------------------------------
     @property
@@ -136,6 +168,7 @@ class StreamingVisionAnalyzer:
             end=end,
             reference=self._records,
             emotion_enabled=self._pipeline.emotion_enabled,
+            baseline=self._baseline,
         )
         return TurnSummary(turn_id=turn_id, **s.model_dump())
 
@@ -156,10 +189,11 @@ class StreamingVisionAnalyzer:
             start=0.0 if self._records else None,
             end=self.elapsed_s if self._records else None,
             emotion_enabled=self._pipeline.emotion_enabled,
+            baseline=self._baseline,
         )
 
     def timeline(self) -> Timeline:
-        return timeline(self._records, self.settings, 0.0, self.elapsed_s)
+        return timeline(self._records, self.settings, 0.0, self.elapsed_s, self._baseline)
 
     def result(self) -> VisionResult:
         """Summary, closed turns and timeline of the stream so far."""

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from greenroom.config import Settings
-from greenroom.vision.records import FrameRecord, looks_at_camera
+from greenroom.vision.gaze import UNCALIBRATED, GazeBaseline, contact_share, gaze_states
+from greenroom.vision.records import FrameRecord
 from greenroom.vision.results import (
     NO_FACE_MESSAGE,
     EmotionSummary,
@@ -76,7 +77,15 @@ def count_blinks(times: Sequence[float], ears: Sequence[float]) -> int:
     return blinks
 
 
-def _face_summary(recs: Sequence[FrameRecord], settings: Settings, notes: list[str]) -> FaceSummary:
+def face_states(recs: Sequence[FrameRecord], settings: Settings, baseline: GazeBaseline) -> list[str]:
+    """The gaze state (contact, away, down, blink) of each record that has a face, in order."""
+    faces = [r for r in recs if r.face is not None]
+    return list(gaze_states([r.t for r in faces], [r.face for r in faces if r.face is not None], baseline, settings))
+
+
+def _face_summary(
+    recs: Sequence[FrameRecord], settings: Settings, notes: list[str], baseline: GazeBaseline
+) -> FaceSummary:
     n = len(recs)
     present = [r for r in recs if r.face_present]
     faces = [r for r in recs if r.face is not None]
@@ -100,7 +109,15 @@ def _face_summary(recs: Sequence[FrameRecord], settings: Settings, notes: list[s
     f = [r.face for r in faces if r.face is not None]
     yaw = np.array([x.yaw for x in f])
     pitch = np.array([x.pitch for x in f])
-    summary.eye_contact_ratio = _ratio(sum(looks_at_camera(x, settings) for x in f), len(f))
+    states = face_states(recs, settings, baseline)
+    judged = [x for x in states if x != "blink"]
+    summary.eye_contact_ratio = contact_share(states)  # type: ignore[arg-type]
+    summary.eye_contact_method = baseline.method
+    summary.eye_contact_calibrated = baseline.calibrated
+    summary.looking_away_ratio = _ratio(judged.count("away"), len(judged)) if judged else None
+    summary.looking_down_ratio = _ratio(judged.count("down"), len(judged)) if judged else None
+    if baseline.method != "uncalibrated":
+        summary.gaze_baseline_deg = (round(baseline.yaw, 1), round(baseline.pitch, 1))
     summary.yaw_deg = _r(float(np.median(yaw)), 1)
     summary.pitch_deg = _r(float(np.median(pitch)), 1)
     summary.roll_deg = _r(float(np.median([x.roll for x in f])), 1)
@@ -320,13 +337,15 @@ def summarize(
     end: float | None = None,
     reference: Sequence[FrameRecord] | None = None,
     emotion_enabled: bool = False,
+    baseline: GazeBaseline = UNCALIBRATED,
 ) -> VisionSummary:
-    """Summarise frames in [start, end]. `reference` (the whole session) sets the posture baselines."""
+    """Summarise frames in [start, end]. `reference` (the whole session) sets the posture baselines;
+    `baseline` is the person's look at the camera (see `gaze`)."""
     recs = list(recs)
     t0 = start if start is not None else (recs[0].t if recs else 0.0)
     t1 = end if end is not None else (recs[-1].t if recs else t0)
     notes: list[str] = []
-    face = _face_summary(recs, settings, notes)
+    face = _face_summary(recs, settings, notes, baseline)
     detected = any(r.face_present for r in recs)
     if not recs:
         message = f"{NO_FACE_MESSAGE} (no frames analysed)"
@@ -335,7 +354,9 @@ def summarize(
     else:
         ec = face.eye_contact_ratio
         message = f"face in {face.presence_ratio:.0%} of frames" + (
-            f", eye contact {ec:.0%} of that time" if ec is not None else ", landmarks not measurable"
+            f", eye contact {ec:.0%} of that time ({face.eye_contact_method})"
+            if ec is not None
+            else ", landmarks not measurable"
         )
     if detected and face.eye_contact_ratio is None:
         notes.append("A face was detected but too small or unclear for head pose and gaze.")
@@ -360,7 +381,13 @@ def _mean(xs: list[float]) -> float | None:
     return round(float(np.mean(xs)), 3) if xs else None
 
 
-def timeline(recs: Sequence[FrameRecord], settings: Settings, start: float = 0.0, end: float | None = None) -> Timeline:
+def timeline(
+    recs: Sequence[FrameRecord],
+    settings: Settings,
+    start: float = 0.0,
+    end: float | None = None,
+    baseline: GazeBaseline = UNCALIBRATED,
+) -> Timeline:
     """Bin the frames into `vision_timeline_step_s` bins for plots."""
     step = settings.vision_timeline_step_s
     tl = Timeline(step_s=step)
@@ -373,12 +400,18 @@ def timeline(recs: Sequence[FrameRecord], settings: Settings, start: float = 0.0
         i = int(math.floor((t - start) / step))
         if 0 <= i < len(speed_bins):
             speed_bins[i].append(v)
+    state_of = dict(
+        zip([id(r) for r in recs if r.face is not None], face_states(recs, settings, baseline), strict=True)
+    )
     for i, w in enumerate(_buckets(recs, start, end, step)):
         f = [r.face for r in w if r.face is not None]
         bodies = [r.body for r in w if r.body is not None]
         tl.t.append(round(start + i * step, 3))
         tl.face_present.append(_ratio(sum(r.face_present for r in w), len(w)))
-        tl.eye_contact.append(_ratio(sum(looks_at_camera(x, settings) for x in f), len(f)) if f else None)
+        states = [state_of[id(r)] for r in w if r.face is not None]
+        judged = [x for x in states if x != "blink"]
+        tl.eye_contact.append(_ratio(judged.count("contact"), len(judged)) if judged else None)
+        tl.looking_down.append(_ratio(judged.count("down"), len(judged)) if judged else None)
         tl.yaw_deg.append(_mean([x.yaw for x in f]))
         tl.pitch_deg.append(_mean([x.pitch for x in f]))
         tl.smile.append(_mean([x.smile for x in f]))

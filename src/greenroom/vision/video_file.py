@@ -17,6 +17,13 @@ from greenroom.config import Settings
 from greenroom.errors import InputError, NotFoundError
 from greenroom.vision.backends import Analyzers, load_analyzers
 from greenroom.vision.frames import fit_size
+from greenroom.vision.gaze import (
+    MIN_BASELINE_FRAMES,
+    MIN_BASELINE_SPAN_S,
+    UNCALIBRATED,
+    GazeBaseline,
+    clip_mode_baseline,
+)
 from greenroom.vision.pipeline import FramePipeline
 from greenroom.vision.records import FrameRecord
 from greenroom.vision.results import TurnSummary, VisionResult
@@ -56,6 +63,13 @@ def analyze_video_file(
     finally:
         if own:
             models.close()
+
+
+def file_baseline(records: Sequence[FrameRecord]) -> GazeBaseline:
+    """A recording's own gaze baseline (its robust mode), or `UNCALIBRATED` when it is too short for one."""
+    faces = [r for r in records if r.face is not None]
+    b = clip_mode_baseline([r.t for r in faces], [r.face for r in faces if r.face is not None])
+    return b if b is not None else UNCALIBRATED
 
 
 def _short(exc: BaseException) -> str:
@@ -119,8 +133,9 @@ def _analyze_container(
                 notes.append(f"Frames downscaled from {frame.width}x{frame.height} to {w}x{h}.")
             rgb: np.ndarray = frame.to_ndarray(width=w, height=h, format="rgb24")
             rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
-            if rotation in (90, 180, 270):  # phone videos: turn the picture upright, as players do
-                rgb = np.ascontiguousarray(np.rot90(rgb, k=-rotation // 90))
+            if rotation in (90, 180, 270):  # phone videos: turn the picture upright, as FFmpeg's players do
+                # PyAV's `rotation` is the display matrix's angle, counter-clockwise: np.rot90's direction.
+                rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
                 if not rotated:
                     notes.append(f"Frames rotated by {rotation} degrees (display rotation in the file).")
                     rotated = True
@@ -140,7 +155,20 @@ def _analyze_container(
             f"Only {duration:.1f} s of the {declared:.1f} s the file declares could be decoded "
             "(truncated or corrupt); the rest was not analysed."
         )
-    summary = summarize(records, settings, start=0.0, end=t_last, emotion_enabled=pipeline.emotion_enabled)
+    baseline = file_baseline(records)
+    if baseline.method == "uncalibrated" and any(r.face is not None for r in records):
+        notes.append(
+            f"Eye contact uncalibrated: fewer than {MIN_BASELINE_FRAMES} open-eyed face frames over "
+            f"{MIN_BASELINE_SPAN_S:g} s for a baseline, so absolute bounds (a camera level with the eyes) were used."
+        )
+    elif baseline.clamped:
+        notes.append(
+            "The clip's most common gaze is far from any plausible camera position: its baseline was limited "
+            "to where a camera can sit, so much of the clip reads as looking away."
+        )
+    summary = summarize(
+        records, settings, start=0.0, end=t_last, emotion_enabled=pipeline.emotion_enabled, baseline=baseline
+    )
     turn_summaries = []
     for turn_id, a, b in turns:
         if b < a:
@@ -152,6 +180,7 @@ def _analyze_container(
             end=b,
             reference=records,
             emotion_enabled=pipeline.emotion_enabled,
+            baseline=baseline,
         )
         turn_summaries.append(TurnSummary(turn_id=turn_id, **s.model_dump()))
     return VisionResult(
@@ -164,6 +193,6 @@ def _analyze_container(
         has_audio=has_audio,
         summary=summary,
         turns=turn_summaries,
-        timeline=timeline(records, settings, 0.0, t_last),
+        timeline=timeline(records, settings, 0.0, t_last, baseline),
         notes=notes,
     )

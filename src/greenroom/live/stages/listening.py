@@ -1,0 +1,86 @@
+"""Listening: one window of the candidate's turn. Microphone PCM in, `TurnEvent`s out.
+
+The lead-silence gate (`speech.leadgate`) drops speech already under way; the `speech.listener.Listener`
+detects the end of the turn (VAD + semantic end of turn) and transcribes while the candidate speaks, so
+only the last stretch is left at the end. Arrival times map the microphone's clock to wall time, so
+the timing observer can say when the candidate really stopped. `feed` blocks (VAD, ASR): call it in a
+worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded, TurnEvent
+from greenroom.speech.audio import pcm16_to_float
+from greenroom.speech.base import SAMPLE_RATE
+from greenroom.speech.leadgate import LeadSilenceGate
+
+
+class ListeningStage:
+    """Feed batches of (PCM16 bytes, arrival time); get speech start, partial text, no answer, turn end."""
+
+    def __init__(self, listener: Any, gate: LeadSilenceGate | None = None) -> None:
+        self.listener = listener
+        self.gate = gate
+        self.audio: list[np.ndarray] = []  # the turn's audio after the gate (for delivery metrics)
+        self.ended = False
+        self._arrivals: list[tuple[float, float]] = []  # (audio seconds received, wall time)
+        self._fed_s = 0.0
+
+    def feed(self, batch: list[tuple[bytes, float]]) -> list[TurnEvent]:
+        if self.ended or not batch:
+            return []
+        for payload, arrived in batch:
+            self._fed_s += len(payload) / 2 / SAMPLE_RATE
+            self._arrivals.append((self._fed_s, arrived))
+        audio = pcm16_to_float(b"".join(p for p, _ in batch))
+        now = batch[-1][1]
+        if self.gate is not None and not self.gate.is_open:
+            audio = self.gate.feed(audio)
+        if not len(audio):
+            return []
+        self.audio.append(audio)
+        out: list[TurnEvent] = []
+        for ev in self.listener.feed(audio):
+            if ev.kind == "speech_start":
+                out.append(SpeechStarted())
+            elif ev.kind == "speech_end":
+                out.append(Partial(ev.text, self.listener.detector.unfinished() is None))
+            elif ev.kind == "no_answer":
+                out.append(NoAnswer(ev.reason))
+                self.listener.reset()
+            elif ev.kind == "turn_end":
+                self.ended = True
+                offset = self.gate.dropped_s if self.gate is not None else 0.0
+                spoke_until = max(0.0, ev.time - self.listener.detector.trailing_silence_s)
+                times = {"speech_end": self._wall_at(offset + spoke_until), "turn_end": now}
+                times["asr_done"] = time.perf_counter()
+                out.append(TurnEnded(ev.text, ev.transcript, ev.reason, times))
+        return out
+
+    def finish(self) -> TurnEnded | None:
+        """End the turn now (the "done" button) with what was heard; None when nothing was."""
+        t0 = time.perf_counter()
+        transcript = self.listener.asr.finish()
+        if not transcript.text.strip():
+            return None
+        self.ended = True
+        return TurnEnded(
+            transcript.text,
+            transcript,
+            "done button",
+            {"speech_end": t0, "turn_end": t0, "asr_done": time.perf_counter()},
+        )
+
+    def turn_audio(self) -> np.ndarray | None:
+        return np.concatenate(self.audio) if self.audio else None
+
+    def _wall_at(self, audio_s: float) -> float:
+        for fed, wall in self._arrivals:
+            if fed >= audio_s:
+                return wall
+        return self._arrivals[-1][1] if self._arrivals else time.perf_counter()

@@ -1,0 +1,66 @@
+"""Reply: the interviewer's next words for a redacted answer, through the interview service.
+
+While the candidate pauses and the answer already sounds finished, the reply is prepared speculatively
+(`speculate`), on a copy of the interview state. If the turn then ends with the same words, that reply is
+used (`reply`) and the end-of-turn silence has paid for the LLM; otherwise it is thrown away. One
+speculation at a time (two cores). Every prepared reply is owned here and awaited or logged, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+log = logging.getLogger("greenroom.live")
+
+
+def norm(text: str) -> str:
+    """Text compared for speculation: words only (Whisper may add a stray '.' on the trailing silence)."""
+    return " ".join(re.findall(r"[\w']+", text.lower()))
+
+
+class ReplyStage:
+    def __init__(self, service: Any, redact: Any) -> None:
+        self.service = service
+        self.redact = redact
+        self._spec: tuple[str, asyncio.Future[Any]] | None = None
+
+    def speculate(self, text: str) -> bool:
+        """Start preparing the reply to `text` (raw ASR text) in a worker thread; False when not started."""
+        key = norm(text)
+        if not key or (self._spec is not None and (self._spec[0] == key or not self._spec[1].done())):
+            return False
+        task = asyncio.ensure_future(asyncio.to_thread(self._prepare, text, "voice"))
+        task.add_done_callback(_log_failure)
+        self._spec = (key, task)
+        return True
+
+    def _prepare(self, text: str | None, source: str) -> Any:
+        redacted = self.redact(text) if text is not None else None
+        return self.service.prepare(redacted, source, redacted=True)
+
+    async def reply(self, text: str | None, source: str) -> tuple[Any, bool]:
+        """(the prepared `Reply`, whether it was the speculative one). `text` None: a skip."""
+        spec, self._spec = self._spec, None
+        if spec is not None and text is not None and spec[0] == norm(text):
+            try:
+                return await spec[1], True
+            except Exception as exc:  # logged by `_log_failure` too; prepare it again below
+                log.warning("speculative reply failed (%s); preparing it again", type(exc).__name__)
+        return await asyncio.to_thread(self._prepare, text, source), False
+
+    def drop(self) -> None:
+        """A new listening window: any speculation belongs to the old one."""
+        self._spec = None
+
+    async def settle(self) -> None:
+        """Wait for a speculation still running (its failure is already logged)."""
+        if self._spec is not None and not self._spec[1].done():
+            await asyncio.wait([self._spec[1]])
+
+
+def _log_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("speculative reply failed: %s", task.exception())

@@ -1,0 +1,49 @@
+"""The timing observer: when each stage of a spoken turn finished, and the latency figures from it
+(end of speech -> end of turn -> ASR tail -> reply text -> first audio)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+STAGES = ("end_of_turn", "asr_tail", "next_text", "first_audio", "total")
+
+
+class TimingObserver:
+    """Collects the marks of one turn at a time; `finish` turns them into rounded figures."""
+
+    def __init__(self) -> None:
+        self.turns: list[dict[str, Any]] = []
+        self._marks: dict[str, float] | None = None
+        self.speculative = False
+
+    def begin(self, marks: dict[str, float]) -> None:
+        """A spoken turn ended: `marks` has speech_end, turn_end and asr_done (perf_counter seconds)."""
+        self._marks = dict(marks)
+        self.speculative = False
+
+    def mark(self, name: str, at: float | None = None) -> None:
+        if self._marks is not None:
+            self._marks[name] = time.perf_counter() if at is None else at
+
+    @property
+    def active(self) -> bool:
+        return self._marks is not None
+
+    def finish(self) -> dict[str, Any] | None:
+        """The figures of the turn, once its first audio went out (None for an unmeasured turn)."""
+        t, self._marks = self._marks, None
+        if t is None or not {"speech_end", "turn_end", "asr_done", "text", "first_audio"} <= set(t):
+            return None
+        base = t["speech_end"]
+        stages = {
+            "end_of_turn": t["turn_end"] - base,
+            "asr_tail": t["asr_done"] - t["turn_end"],
+            "next_text": t["text"] - t["asr_done"],
+            "first_audio": t["first_audio"] - t["text"],
+            "total": t["first_audio"] - base,
+        }
+        figures: dict[str, Any] = {k: round(v, 3) for k, v in stages.items()}
+        figures["speculative"] = self.speculative
+        self.turns.append(figures)
+        return figures

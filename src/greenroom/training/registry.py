@@ -1,0 +1,243 @@
+"""Model registry, promotion gate and canary: which interviewer model serves, and why.
+
+Public API:
+
+- `Registry(path)`: a JSON record under `<data_dir>/training/registry.json` (our storage). `register(kind, name,
+  files, params, evaluation, data_card)` hashes the files (sha256) and returns the entry id; `promote`,
+  `rollback`, `status`, and `log` (every decision, with its reasons, is appended).
+- `gate(candidate, production, noise)` -> `GateDecision`: promote only when no metric is worse than
+  production's by more than its measured test-retest noise (`noise_from_retest(run1, run2)`).
+- `CanaryRouter(share)`: a set share of new interviews uses the candidate, sticky per interview id (a hash);
+  `record(arm, error=, regenerated=, latency_s=)` keeps live counters; `verdict()` says `rollback` when the
+  candidate's error or guard-regeneration rate or median latency is worse than production's by a margin, or
+  an alert fired (`alert()`).
+
+MLflow (tracking + registry on a local SQLite store) coexists with our pins (mlflow 3.17 with numpy<2,
+protobuf<5 installs), but it is not wired in yet: the JSON record is the only registry (docs/training.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from greenroom.errors import InputError, NotFoundError
+from greenroom.training.evaluate import HIGHER_IS_BETTER
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    promote: bool
+    reasons: list[str]
+
+
+def noise_from_retest(run1: Mapping[str, float], run2: Mapping[str, float]) -> dict[str, float]:
+    """Test-retest noise per metric: the absolute difference of two runs of the same model."""
+    return {k: abs(float(run1[k]) - float(run2[k])) for k in run1 if k in run2}
+
+
+def gate(candidate: Mapping[str, float], production: Mapping[str, float], noise: Mapping[str, float]) -> GateDecision:
+    """Promote only if no metric is worse than production's by more than its noise."""
+    reasons: list[str] = []
+    ok = True
+    for m, higher in HIGHER_IS_BETTER.items():
+        if m not in candidate or m not in production:
+            ok = False
+            reasons.append(f"{m}: missing from the {'candidate' if m not in candidate else 'production'} evaluation")
+            continue
+        worse = (production[m] - candidate[m]) if higher else (candidate[m] - production[m])
+        allowed = float(noise.get(m, 0.0))
+        if worse > allowed:
+            ok = False
+            reasons.append(f"{m}: worse by {worse:.4f} > noise {allowed:.4f}")
+        else:
+            reasons.append(f"{m}: {candidate[m]:.4f} vs {production[m]:.4f} (within noise {allowed:.4f})")
+    return GateDecision(ok, reasons)
+
+
+class Registry:
+    """Registered models, the production and candidate pointers, and a decision log (one JSON file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _load(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"entries": {}, "production": None, "candidate": None, "history": [], "log": []}
+        return dict(json.loads(self.path.read_text(encoding="utf-8")))
+
+    def _save(self, data: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(self.path)
+
+    def _log(self, data: dict[str, Any], event: str, detail: Any) -> None:
+        data["log"].append({"at": time.time(), "event": event, "detail": detail})
+
+    def register(
+        self,
+        kind: str,
+        name: str,
+        files: Sequence[Path] = (),
+        *,
+        params: Mapping[str, Any] | None = None,
+        evaluation: Mapping[str, float] | None = None,
+        noise: Mapping[str, float] | None = None,
+        data_card: Mapping[str, Any] | None = None,
+    ) -> str:
+        data = self._load()
+        hashes = {str(f): sha256_file(f) for f in files}
+        entry_id = hashlib.sha256(json.dumps([kind, name, hashes], sort_keys=True).encode()).hexdigest()[:12]
+        data["entries"][entry_id] = {
+            "id": entry_id,
+            "kind": kind,
+            "name": name,
+            "files": hashes,
+            "params": dict(params or {}),
+            "evaluation": dict(evaluation or {}),
+            "noise": dict(noise or {}),
+            "data_card": dict(data_card or {}),
+            "registered_at": time.time(),
+        }
+        self._log(data, "register", {"id": entry_id, "name": name})
+        self._save(data)
+        return entry_id
+
+    def entry(self, entry_id: str) -> dict[str, Any]:
+        data = self._load()
+        if entry_id not in data["entries"]:
+            raise NotFoundError(f"No registered model {entry_id!r}.")
+        return dict(data["entries"][entry_id])
+
+    def promote(self, entry_id: str, *, force: bool = False) -> GateDecision:
+        """Run the gate against production (first promotion passes); on success the entry serves."""
+        data = self._load()
+        cand = self.entry(entry_id)
+        prod_id = data["production"]
+        if prod_id is None:
+            decision = GateDecision(True, ["no production model yet: the first registered model is promoted"])
+        else:
+            prod = data["entries"][prod_id]
+            if not cand["evaluation"]:
+                raise InputError(f"{entry_id} has no evaluation; run `greenroom evaluate model` first.")
+            decision = gate(cand["evaluation"], prod["evaluation"], prod.get("noise") or {})
+        if force and not decision.promote:
+            decision = GateDecision(True, [*decision.reasons, "forced by the operator"])
+        if decision.promote:
+            if prod_id is not None:
+                data["history"].append(prod_id)
+            data["production"] = entry_id
+            if data.get("candidate") == entry_id:
+                data["candidate"] = None
+        self._log(data, "promote" if decision.promote else "promote_refused", {"id": entry_id, **asdict(decision)})
+        self._save(data)
+        return decision
+
+    def set_candidate(self, entry_id: str | None) -> None:
+        data = self._load()
+        if entry_id is not None:
+            self.entry(entry_id)
+        data["candidate"] = entry_id
+        self._log(data, "candidate", {"id": entry_id})
+        self._save(data)
+
+    def rollback(self, reason: str = "operator") -> str | None:
+        """Stop any canary; if there is no canary, restore the previous production model. Returns what serves."""
+        data = self._load()
+        if data.get("candidate"):
+            self._log(data, "rollback_canary", {"id": data["candidate"], "reason": reason})
+            data["candidate"] = None
+        elif data["history"]:
+            old = data["production"]
+            data["production"] = data["history"].pop()
+            self._log(data, "rollback", {"from": old, "to": data["production"], "reason": reason})
+        else:
+            raise InputError("Nothing to roll back: no canary and no earlier production model.")
+        self._save(data)
+        return data["production"]  # type: ignore[no-any-return]
+
+    def status(self) -> dict[str, Any]:
+        data = self._load()
+        return {
+            "production": data["production"],
+            "candidate": data.get("candidate"),
+            "entries": len(data["entries"]),
+            "log": data["log"][-10:],
+        }
+
+
+@dataclass
+class ArmCounters:
+    interviews: int = 0
+    errors: int = 0
+    regenerations: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+class CanaryRouter:
+    """Sticky share-based routing of new interviews, live counters per arm, and the rollback verdict."""
+
+    def __init__(self, share: float, *, min_interviews: int = 20, margin: float = 0.05, latency_ratio: float = 1.5):
+        if not 0.0 <= share <= 1.0:
+            raise InputError("The canary share must be between 0 and 1.")
+        self.share, self.min_interviews, self.margin, self.latency_ratio = share, min_interviews, margin, latency_ratio
+        self.arms = {"candidate": ArmCounters(), "production": ArmCounters()}
+        self.alerts: list[str] = []
+
+    def choose(self, interview_id: str) -> str:
+        """`candidate` or `production`, the same every time for one interview."""
+        h = int(hashlib.sha256(interview_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        return "candidate" if h < self.share else "production"
+
+    def record(
+        self, arm: str, *, error: bool = False, regenerated: bool = False, latency_s: float | None = None
+    ) -> None:
+        c = self.arms[arm]
+        c.interviews += 1
+        c.errors += int(error)
+        c.regenerations += int(regenerated)
+        if latency_s is not None:
+            c.latencies.append(latency_s)
+
+    def alert(self, name: str) -> None:
+        self.alerts.append(name)
+
+    def verdict(self) -> tuple[str, list[str]]:
+        """(`rollback` | `continue` | `wait`, reasons)."""
+        if self.alerts:
+            return "rollback", [f"alert fired: {a}" for a in self.alerts]
+        cand, prod = self.arms["candidate"], self.arms["production"]
+        if cand.interviews < self.min_interviews or prod.interviews < self.min_interviews:
+            return "wait", [f"too few interviews ({cand.interviews} candidate, {prod.interviews} production)"]
+        reasons = []
+        for what in ("errors", "regenerations"):
+            rc, rp = getattr(cand, what) / cand.interviews, getattr(prod, what) / prod.interviews
+            if rc > rp + self.margin:
+                reasons.append(f"{what} rate {rc:.2%} vs {rp:.2%}")
+        if cand.latencies and prod.latencies:
+            lc, lp = statistics.median(cand.latencies), statistics.median(prod.latencies)
+            if lc > self.latency_ratio * lp:
+                reasons.append(f"median latency {lc:.2f} s vs {lp:.2f} s")
+        return ("rollback", reasons) if reasons else ("continue", ["candidate within margins"])
+
+    def check(self, registry: Registry) -> tuple[str, list[str]]:
+        """The verdict, acted on: `rollback` stops the canary in the registry (automatic rollback)."""
+        decision, reasons = self.verdict()
+        if decision == "rollback":
+            registry.rollback("canary: " + "; ".join(reasons))
+        return decision, reasons

@@ -1,0 +1,106 @@
+"""The whole live path without a browser, on the real models: scripted audio in (a short espeak-ng answer,
+as the page's AudioWorklet sends it), events out, and the stored interview. One question, no follow-up."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from greenroom.config import Settings
+from greenroom.live.engine import Setup
+from greenroom.live.manager import SessionManager
+from greenroom.live.protocol import AUDIO_TAG, Hello
+from greenroom.server.resources import Resources
+from greenroom.storage.repository import open_store
+from greenroom.storage.schema import SPECS, violations
+from speech.speechgen import SR, espeak, silence  # tests/speech: espeak-ng test speech
+
+pytestmark = pytest.mark.slow
+ANSWER = "My name is Daniel Okafor. I would add an index and check the query plan."
+
+
+async def _until(events: list[dict[str, Any]], kind: str, wait_s: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        for ev in events:
+            assert ev["type"] != "error", ev
+            if ev["type"] == kind:
+                return ev
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {kind} event in {[e['type'] for e in events]}")
+
+
+def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model_dir: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        models_dir=model_dir,
+        server_preload_models=False,
+        interview_max_follow_ups=0,
+        interview_rubric=False,  # the rubric LLM call is the grader's; tested in tests/interview
+        speech_turn_end_silence_s=0.8,
+        speech_turn_hold_silence_s=1.5,
+    )
+    audio = np.concatenate([silence(1.0), espeak(ANSWER), silence(1.5)])
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+    events: list[dict[str, Any]] = []
+    voice: list[bytes] = []
+
+    async def run() -> str:
+        store = open_store(settings)
+        manager = SessionManager(settings, Resources(settings), store)
+        sid = await asyncio.to_thread(manager.create, Setup(questions=1, consent=True, camera=False, seed=3))
+        session = await manager.get(sid)
+
+        async def send_json(ev: dict[str, Any]) -> None:
+            events.append(ev)
+
+        async def send_bytes(data: bytes) -> None:
+            voice.append(data)
+
+        await session.attach(send_json, send_bytes, Hello(type="hello", camera=False, voice=True))
+        await _until(events, "audio_end")  # the question was spoken
+        await session.start_listening()  # as the page's playback_done does
+        await _until(events, "listening")
+        step = int(0.1 * SR) * 2
+        for i in range(0, len(pcm), step):  # 100 ms frames, faster than real time
+            session.on_audio(pcm[i : i + step])
+            await asyncio.sleep(0.01)
+        await _until(events, "finished")
+        await manager.close()
+        data = await asyncio.to_thread(store.get_session, sid)
+        docs = await asyncio.to_thread(store.stored_documents)
+        resume = await asyncio.to_thread(store.load_resume, sid)
+        store.close()
+        nonlocal stored
+        stored = (data, docs, resume)
+        return sid
+
+    stored: Any = None
+    sid = asyncio.run(run())
+    types = [e["type"] for e in events]
+    for kind in ("ready", "question", "audio_start", "audio_end", "listening", "speech_start", "turn_end", "finished"):
+        assert kind in types, types
+    assert voice and all(v[0] == AUDIO_TAG for v in voice)
+    turn_end = next(e for e in events if e["type"] == "turn_end")
+    assert turn_end["source"] == "voice" and "query plan" in turn_end["text"].lower()
+    closing = [e for e in events if e["type"] == "question"][-1]
+    assert closing["done"] and closing["kind"] == "closing"
+    timing = next(e for e in events if e["type"] == "timing")
+    assert timing["total"] >= timing["end_of_turn"] >= 0
+    finished = next(e for e in events if e["type"] == "finished")
+    assert finished["session_id"] == sid and finished["overall"]["answered"] == 1 and finished["failures"] == []
+
+    data, docs, resume = stored
+    (turn,) = data["turns"]
+    assert turn["source"] == "voice" and "Okafor" not in turn["answer"] and "<PERSON_1>" in turn["answer"]
+    assert turn["grade"]["technical_score"] >= 0 and turn["delivery_metrics"]["wpm"] > 0
+    assert data["report"]["overall"]["answered"] == 1 and data["meta"]["status"] == "done"
+    assert resume is None and "resume" not in docs  # deleted at the finish
+    bad = {kind: violations(doc, SPECS[kind]) for kind, items in docs.items() for doc in items}
+    assert not any(bad.values()), bad
+    assert "Okafor" not in str(docs)
