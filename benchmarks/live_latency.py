@@ -1,6 +1,9 @@
 """Live latency: from the end of the candidate's speech to the first interviewer audio, in a real browser.
 
-Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py [--turns 12] [--end-silence 2.0]
+Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py [--turns 12] [--end-silence 2.0] [--policy rules]
+     PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py --end-of-turn [--answers 32] [--paced 4]
+The second form is `benchmarks/turn_end.py`: rules only against Smart Turn against both, on 30+ spoken answers
+with thinking pauses and the real recordings, idle and with one core busy (see its docstring).
 
 Starts the web app, drives Debian's Chromium (fake microphone: an espeak-ng answer on a loop; fake camera:
 a face photo) through a voice interview with follow-ups until at least `--turns` answers, and prints p50/p95
@@ -42,9 +45,15 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def main() -> None:
+    if "--end-of-turn" in sys.argv:
+        from benchmarks.turn_end import main as turn_end
+
+        turn_end([a for a in sys.argv[1:] if a != "--end-of-turn"])
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--turns", type=int, default=12, help="Answers to measure (at least 10).")
     ap.add_argument("--end-silence", type=float, default=None, help="speech_turn_end_silence_s (default: settings).")
+    ap.add_argument("--policy", choices=["both", "model", "rules"], default=None, help="speech_turn_policy.")
     ap.add_argument("--questions", type=int, default=5)
     ap.add_argument("--follow-ups", type=int, default=1)
     ap.add_argument("--camera", action=argparse.BooleanOptionalAction, default=True)
@@ -58,7 +67,9 @@ def main() -> None:
     wav = espeak_wav(work / "answer.wav", ANSWER, rate=140, tail_s=6.0)
     y4m = face_y4m(work / "face.y4m")
     models = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
-    extra = {"speech_turn_end_silence_s": args.end_silence} if args.end_silence else {}
+    extra: dict[str, object] = {"speech_turn_end_silence_s": args.end_silence} if args.end_silence else {}
+    if args.policy:
+        extra["speech_turn_policy"] = args.policy
     settings = Settings(
         data_dir=work / "data",
         models_dir=models,
@@ -68,6 +79,8 @@ def main() -> None:
     )
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
+        f"end of turn: {settings.speech_turn_policy} ({settings.speech_turn_model}, "
+        f"{settings.speech_turn_complete_silence_s} s when finished), "
         f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset}, "
         f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}"
     )

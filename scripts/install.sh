@@ -9,7 +9,8 @@ PY="${PYTHON:-python3.11}"
 VENV="${VENV:-.venv}"
 
 # 1. Debian packages: speech synthesis for tests and the fallback voice, audio tools, ffmpeg for media
-#    decoding, Chromium for browser tests, PostgreSQL for the storage tests, libsndfile for soundfile.
+#    decoding, Chromium for browser tests, PostgreSQL for the storage tests, libsndfile for soundfile,
+#    Prometheus (and promtool) for the monitoring tests.
 APT_PACKAGES="espeak-ng sox ffmpeg chromium chromium-driver postgresql libsndfile1 libgl1 libglib2.0-0 prometheus stress-ng"
 missing=""
 for p in $APT_PACKAGES; do

@@ -112,6 +112,28 @@ class Settings(BaseSettings):
     speech_turn_thinking_s: float = Field(
         default=30.0, gt=0, description="Thinking time allowed before the answer starts (no turn end before it)."
     )
+    speech_turn_model: str = Field(
+        default="smart-turn-v3.2",
+        description="Semantic end-of-turn model (smart-turn-v3.2, from the pipecat-ai wheel) or none (silence rules only).",
+    )
+    speech_turn_policy: Literal["both", "model", "rules"] = Field(
+        default="both",
+        description="End of turn from the model and the text rules together (both), the model alone, or the rules alone.",
+    )
+    speech_turn_pause_s: float = Field(
+        default=0.2, gt=0, le=2.0, description="Pause after speech at which the end-of-turn model is asked."
+    )
+    speech_turn_complete_threshold: float = Field(
+        default=0.7, gt=0, lt=1, description="End-of-turn model probability from which the answer counts as finished."
+    )
+    speech_turn_complete_silence_s: float = Field(
+        default=0.5, gt=0, description="Silence that ends the turn when the model says the answer is finished."
+    )
+    speech_turn_incomplete_silence_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="Silence that still ends the turn when the model says the answer is unfinished (thinking time).",
+    )
     speech_tts_backend: str = Field(
         default="piper", description="Text-to-speech back-end: piper (embedded), espeak (fallback) or coqui (optional)."
     )
@@ -294,6 +316,73 @@ class Settings(BaseSettings):
     )
     server_preload_models: bool = Field(
         default=True, description="Load the LLM, ASR, TTS and vision models in the background at server start."
+    )
+
+    # --- serving many candidates (greenroom serve --engine) ---------------------------------------
+    serving_engine: Literal["single", "pool", "ray"] = Field(
+        default="single",
+        description="Who runs the models: single (one copy in the server process, the laptop default), "
+        "pool (local worker processes that autoscale) or ray (Ray Serve deployments).",
+    )
+    serving_min_workers: int = Field(default=1, ge=1, le=64, description="Fewest model workers (pool) or replicas.")
+    serving_max_workers: int = Field(default=2, ge=1, le=64, description="Most model workers (pool) or replicas.")
+    serving_worker_capacity: int = Field(
+        default=1, ge=1, le=16, description="Requests one worker runs at once (llama.cpp: 1)."
+    )
+    serving_scale_threshold: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="Utilisation (requests running or waiting / capacity) above which the pool scales up.",
+    )
+    serving_upscale_delay_s: float = Field(
+        default=2.0, ge=0, description="How long utilisation must stay above the threshold before a worker is added."
+    )
+    serving_downscale_delay_s: float = Field(
+        default=30.0, ge=0, description="How long utilisation must stay low before an idle worker is retired."
+    )
+    serving_max_queue: int = Field(
+        default=64, ge=1, description="Most requests waiting for a worker; beyond it new requests fail (busy)."
+    )
+    serving_request_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="A worker silent this long on one request is hung: it is replaced and the request retried once.",
+    )
+    serving_ping_timeout_s: float = Field(
+        default=10.0, gt=0, description="An idle worker that does not answer a health ping this fast is hung."
+    )
+    serving_health_interval_s: float = Field(
+        default=0.5, gt=0, description="How often workers are health-checked and the pool resized."
+    )
+    serving_worker_asr: bool = Field(
+        default=False, description="Pool workers also run speech recognition (else ASR stays in the server)."
+    )
+    serving_ray_address: str = Field(
+        default="127.0.0.1:6379", description="Ray cluster address for --engine ray (ray start --head prints it)."
+    )
+    serving_ray_app: str = Field(default="greenroom", description="Ray Serve application name.")
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics (token required).")
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Also serve /metrics without a token on this loopback port (for a local Prometheus).",
+    )
+    monitor_enabled: bool = Field(
+        default=True, description="Watch latency and errors in-process and alert when no Prometheus runs."
+    )
+    monitor_interval_s: float = Field(default=5.0, gt=0, description="How often the in-process monitor checks.")
+    monitor_latency_p95_s: float = Field(
+        default=20.0, gt=0, description="Alert when a stage's p95 latency over the window is above this."
+    )
+    monitor_error_rate: float = Field(
+        default=0.2, gt=0, le=1, description="Alert when this share of model requests fails over the window."
+    )
+    monitor_window_s: float = Field(default=120.0, gt=0, description="The in-process monitor's look-back window.")
+    monitor_webhook_url: str | None = Field(
+        default=None,
+        description="Optional URL the monitor POSTs alerts to; its host must be loopback or in allowed_hosts.",
     )
 
     # --- interview -----------------------------------------------------------------------------

@@ -78,6 +78,13 @@ class BackendUnavailableError(GreenroomError):
     code = "backend_unavailable"
 
 
+class ServingError(GreenroomError):
+    """The model pool or cluster could not answer: it is full, or a worker failed on a request twice."""
+
+    http_status = 503
+    code = "serving_unavailable"
+
+
 class ModelOutputError(GreenroomError):
     """A model produced output that could not be used (invalid structured output after a retry)."""
 

@@ -12,7 +12,7 @@ from greenroom.errors import InputError
 from greenroom.interview.background import BackgroundGrader
 from greenroom.interview.coverage import CoverageScorer
 from greenroom.interview.followups import choose_follow_up
-from greenroom.interview.interviewer import Interviewer, clean_question
+from greenroom.interview.interviewer import Interviewer, clean_question, first_question
 from greenroom.interview.plan import new_interview
 from greenroom.interview.state import InterviewState
 
@@ -58,6 +58,20 @@ def test_clean_question() -> None:
         "How would the server recognise a retry?"
     )
     assert clean_question("ok") == ""
+
+
+def test_first_question_stops_the_stream_at_the_question() -> None:
+    produced: list[str] = []
+
+    def tokens() -> Any:
+        for piece in ["How ", "would you ", "index it", "? Also", ", what about", " writes?"]:
+            produced.append(piece)
+            yield piece
+
+    stream = tokens()
+    assert first_question(stream) == "How would you index it? Also"
+    assert len(produced) == 4 and stream.gi_frame is None  # closed: no token generated after the question
+    assert first_question(iter(["\n", "Why", " that?\n", "More"])) == "\nWhy that?\n"
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,7 @@ def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model
         interview_rubric=False,  # the rubric LLM call is the grader's; tested in tests/interview
         speech_turn_end_silence_s=0.8,
         speech_turn_hold_silence_s=1.5,
+        speech_turn_incomplete_silence_s=1.2,  # when the end-of-turn model calls the answer unfinished
     )
     audio = np.concatenate([silence(1.0), espeak(ANSWER), silence(1.5)])
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()

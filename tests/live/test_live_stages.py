@@ -32,7 +32,13 @@ def pcm_chunks(audio: np.ndarray, step_s: float = 0.1) -> list[tuple[bytes, floa
 
 @pytest.mark.slow
 def test_listening_stage_turns_speech_into_a_turn(settings: Settings, transcriber: Any) -> None:
-    s = settings.model_copy(update={"speech_turn_end_silence_s": 0.8, "speech_turn_hold_silence_s": 1.5})
+    s = settings.model_copy(
+        update={
+            "speech_turn_end_silence_s": 0.8,
+            "speech_turn_hold_silence_s": 1.5,
+            "speech_turn_incomplete_silence_s": 1.5,  # when the end-of-turn model calls the answer unfinished
+        }
+    )
     stage = ListeningStage(Listener.from_settings(transcriber, s), LeadSilenceGate())
     speech = espeak(ANSWER)
     audio = np.concatenate([silence(1.0), speech, silence(2.0)])
@@ -76,8 +82,13 @@ def test_timing_observer() -> None:
         "first_audio": 0.5,
         "total": 3.0,
         "speculative": True,
+        "reason": "",
     }
     assert obs.turns == [obs.turns[0]] and not obs.active
+    obs.begin({"speech_end": 1.0, "turn_end": 1.5, "asr_done": 1.6}, "0.5 s of silence")
+    obs.mark("text", 1.7)
+    obs.mark("first_audio", 2.0)
+    assert (obs.finish() or {})["reason"] == "0.5 s of silence"
 
 
 @pytest.mark.slow

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from greenroom.config import get_settings
@@ -9,7 +11,11 @@ from greenroom.errors import ConfigError
 
 
 def serve(
-    host: str | None = None, port: int | None = None, allow_remote: bool = False, open_browser: bool = False
+    host: str | None = None,
+    port: int | None = None,
+    allow_remote: bool = False,
+    open_browser: bool = False,
+    serving: dict[str, Any] | None = None,
 ) -> None:
     """Start the server (blocks until Ctrl-C)."""
     import uvicorn
@@ -23,8 +29,13 @@ def serve(
             "server_host": host or base.server_host,
             "server_port": base.server_port if port is None else port,
             "server_allow_remote": allow_remote or base.server_allow_remote,
+            **(serving or {}),
         }
     )
+    if settings.serving_min_workers > settings.serving_max_workers:
+        raise ConfigError(
+            f"--min-workers ({settings.serving_min_workers}) is above --max-workers ({settings.serving_max_workers})."
+        )
     if not is_loopback(settings.server_host) and not settings.server_allow_remote:
         raise ConfigError(
             f"Refusing to listen on {settings.server_host}: only this machine (127.0.0.1) is allowed by default.",
@@ -66,6 +77,30 @@ def register(app: typer.Typer) -> None:
             False, "--allow-remote", help="Allow a non-loopback address (the token is then always required)."
         ),
         open_browser: bool = typer.Option(False, "--open", help="Open the sign-in link in the default browser."),
+        engine: str | None = typer.Option(
+            None, "--engine", help="Who runs the models: single (default), pool (local workers) or ray."
+        ),
+        ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (with --engine ray)."),
+        min_workers: int | None = typer.Option(None, "--min-workers", min=1, help="Fewest workers or replicas."),
+        max_workers: int | None = typer.Option(None, "--max-workers", min=1, help="Most workers or replicas."),
+        server_preset: bool = typer.Option(
+            False, "--server-preset", help="The many-core preset: 2 to 10 workers, scaling at 70 % utilisation."
+        ),
     ) -> None:
         """The web app: the interview room, reports, history and privacy controls, at http://127.0.0.1:8000."""
-        serve(host, port, allow_remote, open_browser)
+        from greenroom.serving.base import ENGINES, SERVER_PRESET
+
+        serving: dict[str, Any] = dict(SERVER_PRESET) if server_preset else {}
+        if engine is not None:
+            if engine != "single" and engine not in ENGINES:
+                raise ConfigError(f"Unknown engine {engine!r}: use single, pool or ray.")
+            serving["serving_engine"] = engine
+        if ray_address is not None:
+            if engine != "ray":
+                raise ConfigError("--ray-address goes with --engine ray.")
+            serving["serving_ray_address"] = ray_address
+        if min_workers is not None:
+            serving["serving_min_workers"] = min_workers
+        if max_workers is not None:
+            serving["serving_max_workers"] = max_workers
+        serve(host, port, allow_remote, open_browser, serving)

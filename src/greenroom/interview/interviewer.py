@@ -1,8 +1,8 @@
 """The interviewer: an opening, each question, up to two follow-ups chosen by what the answer missed,
 a transition, and a closing. It reads and mutates an explicit `InterviewState`.
 
-Only follow-ups are phrased by the LLM (short, guarded by the ethics question guard, with the bank's
-hint as the fallback); openings, transitions and the closing are fixed templates, so moving on never
+Only follow-ups are phrased by the LLM (short, streamed and stopped at the first question mark, guarded by
+the ethics question guard before a word is spoken, with the bank's hint as the fallback); openings, transitions and the closing are fixed templates, so moving on never
 waits for the model. Answers are anonymised before they are recorded; finished questions go to a
 `BackgroundGrader` when one is given, so grading never blocks the next question.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -183,8 +183,8 @@ class Interviewer:
                 system(FOLLOW_UP_SYSTEM + extra),
                 user(f"Main question: {q.text}\nTopic to ask about: {topic}\nA possible angle: {target.hint}"),
             ]
-            out = llm.complete(msgs, max_tokens=48, temperature=self.temperature if attempt else 0.0, stop=["\n"])
-            return clean_question(out)
+            pieces = llm.stream(msgs, max_tokens=48, temperature=self.temperature if attempt else 0.0, stop=["\n"])
+            return clean_question(first_question(pieces))
 
         try:
             if self.guard is not None:
@@ -229,6 +229,23 @@ class Interviewer:
 
 
 _PREFIX = re.compile(r"^\s*(follow[- ]?up( question)?|interviewer|question)\s*[:\-]\s*", re.I)
+
+
+def first_question(pieces: Iterator[str]) -> str:
+    """The streamed reply up to its first question mark or line break; generation stops there (the stream
+    is closed), so the follow-up is ready, guarded and spoken without waiting for the tokens after it."""
+    text = ""
+    try:
+        for piece in pieces:
+            text += piece
+            body = text.lstrip()
+            if "?" in body or ("\n" in body and body.strip()):
+                break
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
+    return text
 
 
 def clean_question(text: str) -> str:

@@ -258,6 +258,8 @@ class LiveSession:
                 self.timing.mark("first_audio")
                 figures = self.timing.finish()
                 if figures is not None:
+                    if observe := getattr(self.resources, "observe_turn", None):  # the server's latency metrics
+                        observe(figures)
                     self.spawn(self.emit("timing", **figures))
                 self._hold_background(False)
                 first = False
@@ -285,7 +287,11 @@ class LiveSession:
             from greenroom.speech.leadgate import LeadSilenceGate
             from greenroom.speech.listener import Listener
 
-            listener = Listener.from_settings(self.resources.transcriber(), self.settings)
+            listener = await asyncio.to_thread(Listener.from_settings, self.resources.transcriber(), self.settings)
+            why = listener.detector.degraded  # no end-of-turn model: the rules alone, said once per interview
+            if why and not any(d["code"] == "turn_rules" for d in self.degraded):
+                self.degraded.append({"code": "turn_rules", "detail": why})
+                await self.emit("degraded", notes=[{"code": "turn_rules", "detail": why}])
             self._listening = ListeningStage(listener, await asyncio.to_thread(LeadSilenceGate))
         if self._vision is not None:
             self._vision.start_turn(f"turn-{len(self.turns)}")
@@ -294,6 +300,7 @@ class LiveSession:
             voice=self.voice,
             thinking_s=self.settings.speech_turn_thinking_s,
             end_silence_s=self.settings.speech_turn_end_silence_s,
+            turn_model=self._listening is not None and self._listening.listener.detector.model is not None,
         )
 
     def on_audio(self, payload: bytes) -> None:
@@ -417,7 +424,7 @@ class LiveSession:
             self.phase = "thinking"
             await self.emit("turn_end", text=text or "", source=source, reason=ended.reason if ended else source)
             if ended is not None:
-                self.timing.begin(ended.times)
+                self.timing.begin(ended.times, ended.reason)
             vision = await asyncio.to_thread(self._vision.end_turn) if self._vision is not None else None
             try:
                 reply, speculative = await self._reply.reply(text, source)

@@ -2,12 +2,15 @@
 
 The lifespan opens the encrypted store, runs the retention purge now and every
 `privacy_purge_interval_s` (`privacy.retention.PeriodicPurge`), and preloads the models in a background
-thread. Errors become JSON problems (`GreenroomError.to_problem`) with the error's 4xx/5xx status; a
-browser asking for a page gets the same error as an HTML page with a way back (`pages.error_page`).
+thread; with `serving_engine` pool or ray it starts the engine first, then the in-process monitor and,
+with `metrics_port`, a loopback-only metrics port. Errors become JSON problems (`GreenroomError.to_problem`)
+with the error's 4xx/5xx status; a browser asking for a page gets the same error as an HTML page with a way
+back (`pages.error_page`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -63,7 +66,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from greenroom.live.manager import SessionManager
         from greenroom.privacy.retention import PeriodicPurge
+        from greenroom.server.metrics import serve_metrics_port, stop_metrics_port
         from greenroom.server.resources import Resources
+        from greenroom.serving.monitor import Monitor
 
         own_store = store is None
         if own_store:
@@ -76,13 +81,23 @@ def create_app(
         app.state.purge = purge
         resources = Resources(settings)
         app.state.resources = resources
+        if settings.serving_engine != "single":  # workers or replicas load their models before we serve
+            await asyncio.to_thread(resources.start_engine)
         app.state.sessions = SessionManager(settings, resources, app.state.store)
         if settings.server_preload_models if preload is None else preload:
             resources.start_preload()
+        app.state.monitor = Monitor(settings, resources.engine).start() if settings.monitor_enabled else None
+        metrics_port = serve_metrics_port(settings.metrics_port, resources, settings) if settings.metrics_port else None
         try:
             yield
         finally:
+            if app.state.monitor is not None:
+                app.state.monitor.stop()
+            if metrics_port is not None:
+                stop_metrics_port(metrics_port)
             await app.state.sessions.close()
+            if resources.engine is not None:
+                await asyncio.to_thread(resources.engine.close)
             purge.stop()
             if own_store:
                 app.state.store.close()
@@ -130,8 +145,11 @@ def create_app(
         return problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail), headers=headers)
 
     from greenroom.server import api, ws
+    from greenroom.server import metrics as metrics_route
 
     app.include_router(api.router)
+    if settings.metrics_enabled:
+        app.include_router(metrics_route.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     pages.mount_static(app)

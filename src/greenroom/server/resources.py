@@ -6,6 +6,9 @@ A missing piece is reported in `degraded` (shown as a banner) rather than silent
 - the espeak-ng fallback voice when the Piper voice cannot load;
 - the small model when the configured LLM is the small packaged default;
 - no voice answers when ASR cannot load (typed answers still work).
+
+With `serving_engine` set to `pool` or `ray`, the LLM (and ASR where the engine serves it) come from
+that engine (`greenroom.serving`); every model is wrapped in `serving.metrics` timing for /metrics.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from greenroom.config import Settings
 from greenroom.errors import GreenroomError
 from greenroom.server.llmlock import LockedChatModel, lock_for, lock_status
+from greenroom.serving import metrics
 
 log = logging.getLogger("greenroom.live")
 
@@ -36,6 +40,17 @@ class Resources:
         self._embedder: Any = None
         self._guard: Any = None
         self.errors: dict[str, str] = {}
+        self.engine: Any = None  # a `serving.base.Engine` when serving_engine is pool or ray
+
+    def start_engine(self) -> None:
+        """Start the configured serving engine (blocking: workers load their models)."""
+        if self.settings.serving_engine == "single" or self.engine is not None:
+            return
+        from greenroom.serving.base import create_engine
+
+        engine = create_engine(self.settings)
+        engine.start()
+        self.engine = engine
 
     # --- each model ---------------------------------------------------------------------------------
     def llm(self) -> Any:
@@ -43,34 +58,43 @@ class Resources:
         next call tries again (so the server recovers once the file is restored)."""
         with self._lock:
             if self._llm is None:
-                from greenroom.llm.factory import create_chat_model
+                if self.engine is not None:
+                    self._llm = self.engine.chat_model(high=True)
+                else:
+                    from greenroom.llm.factory import create_chat_model
 
-                llm = create_chat_model(self.settings)
-                load = getattr(llm, "load", None)
-                if load:
-                    load()
-                self._llm = llm
+                    llm = create_chat_model(self.settings)
+                    load = getattr(llm, "load", None)
+                    if load:
+                        load()
+                    self._llm = llm
                 self.errors.pop("llm", None)
             return self._llm
 
-    def interviewer_llm(self) -> LockedChatModel:
+    def interviewer_llm(self) -> Any:
         """The LLM for the interviewer: goes before any waiting grading call."""
-        return LockedChatModel(self.llm(), lock_for(self.llm()), high=True)
+        if self.engine is not None:
+            return metrics.MeteredChatModel(self.engine.chat_model(high=True), "llm")
+        return metrics.MeteredChatModel(LockedChatModel(self.llm(), lock_for(self.llm()), high=True), "llm")
 
-    def grader_llm(self) -> LockedChatModel:
+    def grader_llm(self) -> Any:
         """The LLM for background grading: waits while the interviewer needs it."""
-        return LockedChatModel(self.llm(), lock_for(self.llm()), high=False)
+        if self.engine is not None:
+            return metrics.MeteredChatModel(self.engine.chat_model(high=False), "grading")
+        return metrics.MeteredChatModel(LockedChatModel(self.llm(), lock_for(self.llm()), high=False), "grading")
 
     def transcriber(self) -> Any:
         with self._lock:
             if self._transcriber is None:
-                from greenroom.speech.asr import create_transcriber
+                t = self.engine.transcriber() if self.engine is not None else None
+                if t is None:
+                    from greenroom.speech.asr import create_transcriber
 
-                t = create_transcriber(self.settings)
-                load = getattr(t, "load", None)
-                if load:
-                    load()
-                self._transcriber = t
+                    t = create_transcriber(self.settings)
+                    load = getattr(t, "load", None)
+                    if load:
+                        load()
+                self._transcriber = metrics.MeteredTranscriber(t)
             return self._transcriber
 
     def synthesizer(self) -> Any:
@@ -99,6 +123,9 @@ class Resources:
 
     def pause_background(self, on: bool) -> None:
         """Hold background grading's LLM calls while a candidate speaks (balanced calls: on, then off)."""
+        if self.engine is not None:
+            self.engine.pause_low(on)
+            return
         if self._llm is None:  # no model loaded: nothing runs in the background to hold
             return
         lock = lock_for(self._llm)
@@ -106,6 +133,10 @@ class Resources:
             lock.pause_low()
         else:
             lock.resume_low()
+
+    def observe_turn(self, timing: dict[str, Any]) -> None:
+        """A live turn's stage timings, for the latency histograms."""
+        metrics.observe_turn(timing)
 
     def new_anonymizer(self) -> Callable[[str], str]:
         """A fresh anonymiser per interview (placeholders stay consistent within it)."""
@@ -193,4 +224,5 @@ class Resources:
             "errors": dict(self.errors),
             "degraded": self.degraded(),
             "locks": lock_status(),
+            "serving": self.engine.status() if self.engine is not None else {"engine": "single"},
         }

@@ -1,4 +1,4 @@
-"""The speech roles as Protocols (`Transcriber`, `Synthesizer`, `VoiceEmbedder`) and their result types."""
+"""The speech roles as Protocols (`Transcriber`, `Synthesizer`, `VoiceEmbedder`, `TurnEndModel`) and their result types."""
 
 from __future__ import annotations
 
@@ -110,3 +110,13 @@ class VoiceEmbedder(Protocol):
     dim: int
 
     def embed(self, audio: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class TurnEndModel(Protocol):
+    """Whether the speaker has finished their turn, from the last seconds of audio (float32 mono, 16 kHz,
+    ending at the current moment of a pause): a probability in [0, 1] that the turn is complete."""
+
+    name: str
+
+    def probability(self, audio: np.ndarray) -> float: ...

@@ -96,3 +96,19 @@ def silero_vad_path() -> Path:
             "Silero VAD is missing (it ships inside faster-whisper).", hint="pip install faster-whisper"
         )
     return path
+
+
+#: Where Smart Turn v3.2 lies inside the pipecat-ai wheel (installed with --no-deps; only this file is used).
+SMART_TURN_FILE = ("audio", "turn", "smart_turn", "data", "smart-turn-v3.2-cpu.onnx")
+
+
+def smart_turn_path() -> Path:
+    """Smart Turn v3.2 (int8 ONNX, BSD-2-Clause), bundled in the pipecat-ai wheel; never downloaded."""
+    pkg = _package_dir("pipecat")
+    path = pkg.joinpath(*SMART_TURN_FILE) if pkg else None
+    if path is None or not path.is_file():
+        raise ModelNotAvailableError(
+            "The Smart Turn end-of-turn model is missing (it ships inside pipecat-ai).",
+            hint="pip install --no-deps pipecat-ai==1.14.0",
+        )
+    return path

@@ -9,6 +9,14 @@ Rules (times configurable in settings):
   a thinking phrase ("let me think", "give me a second"), a filler, or a word that cannot end a
   sentence ("and", "because", "the"...).
 
+Semantic end of turn (`policy` "model" or "both", with a `TurnEndModel` such as Smart Turn): at each pause of
+`pause_s` the model reads the last 8 s of audio once. Finished (probability >= `complete_threshold`): the
+turn ends after `complete_silence_s`. Unfinished: it holds until `incomplete_silence_s` (thinking time).
+With "both", the text rules are the second opinion: when the transcript sounds unfinished (a thinking
+phrase, a dangling word) the long hold applies whatever the model says, and a very short answer the model
+calls finished waits the plain `end_silence_s`.
+Without a model (or with policy "rules") the rules above run alone: the degraded mode.
+
 Events carry times in seconds from the first sample fed. `speech_start` and `speech_end` mark each
 stretch of speech (a pause of `utterance_gap_s` closes one); the live session uses them to show the
 candidate is heard and to transcribe each stretch as soon as it closes.
@@ -17,15 +25,20 @@ candidate is heard and to transcribe each stretch as soon as it closes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time as _time
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from greenroom.config import Settings
-from greenroom.speech.vad import WINDOW_S, StreamingVad
+from greenroom.speech.base import TurnEndModel
+from greenroom.speech.vad import WINDOW, WINDOW_S, StreamingVad
 
 EventKind = Literal["speech_start", "speech_end", "turn_end", "no_answer"]
+Policy = Literal["both", "model", "rules"]
+#: Audio kept for the end-of-turn model (it reads the last 8 s).
+KEEP_SAMPLES = 8 * 16_000
 
 THINKING = re.compile(
     r"(let me (think|see|recall|remember)|give me a (second|moment|minute|sec)|one (second|moment)|"
@@ -48,6 +61,49 @@ class SpeechEvent:
     reason: str = ""
 
 
+@dataclass
+class TurnTrace:
+    """What the detector saw, to replay its decisions offline: VAD probabilities (one per 32 ms window), the
+    model's verdict at each pause and the transcript as it grew, each keyed by window index."""
+
+    probs: list[float] = field(default_factory=list)
+    scores: dict[int, float] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)
+    model_ms: list[float] = field(default_factory=list)
+
+
+class RecordedVerdicts:
+    """A `TurnEndModel` that answers with the verdicts a real model gave on a recorded trace (see `replay`)."""
+
+    def __init__(self, trace: TurnTrace, name: str = "recorded") -> None:
+        self.name = name
+        self.trace = trace
+        self.at = 0
+
+    def probability(self, audio: np.ndarray) -> float:
+        if self.at not in self.trace.scores:
+            raise KeyError(f"no recorded verdict at window {self.at}: the trace and the settings differ")
+        return self.trace.scores[self.at]
+
+
+def replay(trace: TurnTrace, detector: TurnDetector) -> list[SpeechEvent]:
+    """Run `detector`'s decisions over a recorded trace; unless its policy is "rules", its model is the
+    recorded verdicts. The trace must have been recorded with the same `pause_s` and VAD settings, so that
+    the model is asked at the same pauses."""
+    verdicts = RecordedVerdicts(trace)
+    if detector.policy != "rules":
+        detector.model = verdicts
+    events: list[SpeechEvent] = []
+    for i, p in enumerate(trace.probs):
+        if i in trace.texts:
+            detector.set_text(trace.texts[i])
+        verdicts.at = i + 1
+        events += detector.feed_probabilities(np.array([p], np.float32))
+        if detector.ended:
+            break
+    return events
+
+
 class TurnDetector:
     """Feed audio (16 kHz float32) in any piece size; get speech and turn events."""
 
@@ -61,9 +117,27 @@ class TurnDetector:
         min_speech_s: float = 0.15,
         utterance_gap_s: float = 0.3,
         min_answer_speech_s: float = 1.0,
+        model: TurnEndModel | None = None,
+        policy: Policy = "both",
+        pause_s: float = 0.2,
+        complete_threshold: float = 0.7,
+        complete_silence_s: float = 0.5,
+        incomplete_silence_s: float = 2.0,
+        record: bool = False,
     ) -> None:
         if hold_silence_s < end_silence_s:
             raise ValueError("hold_silence_s must be at least end_silence_s")
+        if policy not in ("both", "model", "rules"):
+            raise ValueError(f"unknown turn policy {policy!r}: both, model or rules")
+        self.model = model
+        self.policy: Policy = policy
+        self.pause_s = pause_s
+        self.complete_threshold = complete_threshold
+        self.complete_silence_s = complete_silence_s
+        self.incomplete_silence_s = incomplete_silence_s
+        #: Why the detector runs on rules alone (no model), shown to the user; None when the model runs.
+        self.degraded: str | None = None
+        self.record = record
         self.end_silence_s = end_silence_s
         self.hold_silence_s = hold_silence_s
         self.thinking_s = thinking_s
@@ -75,13 +149,29 @@ class TurnDetector:
         self.reset()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TurnDetector:
-        return cls(
-            end_silence_s=settings.speech_turn_end_silence_s,
-            hold_silence_s=max(settings.speech_turn_hold_silence_s, settings.speech_turn_end_silence_s),
-            thinking_s=settings.speech_turn_thinking_s,
-            threshold=settings.speech_vad_threshold,
-        )
+    def from_settings(cls, settings: Settings, **overrides: object) -> TurnDetector:
+        """The configured detector; loads the end-of-turn model (once per process) unless the policy is rules."""
+        model, why = None, None
+        if settings.speech_turn_policy != "rules":
+            from greenroom.speech.smart_turn import load_turn_model
+
+            model, why = load_turn_model(settings)
+        kwargs: dict[str, object] = {
+            "end_silence_s": settings.speech_turn_end_silence_s,
+            "hold_silence_s": max(settings.speech_turn_hold_silence_s, settings.speech_turn_end_silence_s),
+            "thinking_s": settings.speech_turn_thinking_s,
+            "threshold": settings.speech_vad_threshold,
+            "model": model,
+            "policy": settings.speech_turn_policy,
+            "pause_s": settings.speech_turn_pause_s,
+            "complete_threshold": settings.speech_turn_complete_threshold,
+            "complete_silence_s": settings.speech_turn_complete_silence_s,
+            "incomplete_silence_s": settings.speech_turn_incomplete_silence_s,
+        }
+        kwargs.update(overrides)
+        detector = cls(**kwargs)  # type: ignore[arg-type]
+        detector.degraded = why
+        return detector
 
     def reset(self) -> None:
         """Start listening for a new turn."""
@@ -93,8 +183,12 @@ class TurnDetector:
         self._in_utterance = False
         self._speech_windows = 0
         self._text = ""
+        self._verdict: float | None = None  # the model's probability at the current pause
+        self._audio = np.zeros(0, np.float32)  # the last audio fed (for the model)
+        self._audio_end = 0  # samples fed in all
         self.started = False
         self.ended = False
+        self.trace = TurnTrace() if self.record else None
 
     @property
     def time(self) -> float:
@@ -113,11 +207,43 @@ class TurnDetector:
     def set_text(self, text: str) -> None:
         """The transcript of the turn so far (decides whether the answer sounds unfinished)."""
         self._text = text.strip()
+        if self.trace is not None:
+            self.trace.texts[self._i] = self._text
+
+    @property
+    def verdict(self) -> float | None:
+        """The end-of-turn model's probability at the current pause (None: not asked yet, or no model)."""
+        return self._verdict
 
     def unfinished(self) -> str | None:
-        """Why the answer sounds unfinished (so the longer silence applies), or None."""
+        """Why the turn is not expected to end soon (a longer silence applies), or None."""
+        return self.limit()[1] or None
+
+    def limit(self) -> tuple[float, str]:
+        """(silence that ends the turn now, why it is longer than the shortest: "" when it is not)."""
+        why = self.text_unfinished()
+        p = self._verdict
+        if self.model is None or self.policy == "rules" or p is None:
+            return (self.hold_silence_s, why) if why else (self.end_silence_s, "")
+        done = p >= self.complete_threshold
+        said = f"model {p:.2f}"
+        if self.policy == "model":
+            return (self.complete_silence_s, "") if done else (self.incomplete_silence_s, f"{said}: unfinished")
+        if why == "answer not started" and done and not self._text_says_unfinished():  # "Yes.", called finished
+            return self.end_silence_s, f"{why}; {said}: finished"
+        if why:  # thinking aloud or a dangling word: the text rules hold, whatever the model says
+            return max(self.hold_silence_s, self.incomplete_silence_s), f"{why}; {said}"
+        if done:
+            return self.complete_silence_s, ""
+        return self.incomplete_silence_s, f"{said}: unfinished"
+
+    def text_unfinished(self) -> str | None:
+        """Why the answer sounds unfinished by the text rules, or None."""
         if self.speech_seconds < self.min_answer_speech_s:
             return "answer not started"
+        return self._text_says_unfinished()
+
+    def _text_says_unfinished(self) -> str | None:
         if self._text and THINKING.search(self._text):
             return "thinking aloud"
         if self._text and UNFINISHED.search(self._text):
@@ -127,7 +253,23 @@ class TurnDetector:
     def feed(self, audio: np.ndarray) -> list[SpeechEvent]:
         if self._vad is None:
             self._vad = StreamingVad()
+        audio = np.asarray(audio, np.float32).reshape(-1)
+        if self.model is not None:
+            self._audio = np.concatenate([self._audio, audio])[-(KEEP_SAMPLES + len(audio)) :]
+            self._audio_end += len(audio)
         return self.feed_probabilities(self._vad.feed(audio))
+
+    def _ask_model(self) -> float:
+        """The model's verdict on the last 8 s up to the current window."""
+        assert self.model is not None
+        cut = len(self._audio) - max(0, self._audio_end - self._i * WINDOW)
+        audio = self._audio[max(0, cut - KEEP_SAMPLES) : max(0, cut)]
+        t0 = _time.perf_counter()
+        p = float(self.model.probability(audio))
+        if self.trace is not None:
+            self.trace.scores[self._i] = p
+            self.trace.model_ms.append((_time.perf_counter() - t0) * 1000)
+        return p
 
     def feed_probabilities(self, probs: np.ndarray) -> list[SpeechEvent]:
         """The same as `feed`, from Silero window probabilities (one per 32 ms)."""
@@ -138,6 +280,8 @@ class TurnDetector:
         for p in probs:
             if self.ended:
                 break
+            if self.trace is not None:
+                self.trace.probs.append(float(p))
             if p >= self.threshold:
                 self._speech_frame = True
             elif p < off:
@@ -146,6 +290,7 @@ class TurnDetector:
             if self._speech_frame:
                 self._run_speech += 1
                 self._run_silence = 0
+                self._verdict = None
                 if self._in_utterance:
                     self._speech_windows += 1
                 elif self._run_speech >= need_speech:
@@ -165,11 +310,18 @@ class TurnDetector:
                     self.ended = True
                     events.append(SpeechEvent("no_answer", self.time, f"no speech in {self.thinking_s:g} s"))
                 continue
+            if (
+                self.model is not None
+                and self.policy != "rules"
+                and self._verdict is None
+                and self._speech_windows
+                and silence >= self.pause_s - 1e-9
+            ):
+                self._verdict = self._ask_model()
             if self._in_utterance:
                 continue
-            why = self.unfinished()
-            limit = self.hold_silence_s if why else self.end_silence_s
-            if silence >= limit:
+            limit, why = self.limit()
+            if silence >= limit - 1e-9:
                 self.ended = True
                 reason = f"{silence:.1f} s of silence" + (f" ({why})" if why else "")
                 events.append(SpeechEvent("turn_end", self.time, reason))

@@ -52,8 +52,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred transaction that
+    # reads and then writes fails at once with "database is locked" when another writer got in between
+    # (WAL snapshot), which 8 concurrent interviews did (benchmarks/load.py).
     if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def corrupt_error(path: Path | str, why: str) -> StorageCorruptError:

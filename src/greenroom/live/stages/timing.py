@@ -16,11 +16,14 @@ class TimingObserver:
         self.turns: list[dict[str, Any]] = []
         self._marks: dict[str, float] | None = None
         self.speculative = False
+        self.reason = ""
 
-    def begin(self, marks: dict[str, float]) -> None:
-        """A spoken turn ended: `marks` has speech_end, turn_end and asr_done (perf_counter seconds)."""
+    def begin(self, marks: dict[str, float], reason: str = "") -> None:
+        """A spoken turn ended: `marks` has speech_end, turn_end and asr_done (perf_counter seconds);
+        `reason` says why it ended (the silence waited, the end-of-turn model's verdict)."""
         self._marks = dict(marks)
         self.speculative = False
+        self.reason = reason
 
     def mark(self, name: str, at: float | None = None) -> None:
         if self._marks is not None:
@@ -45,5 +48,6 @@ class TimingObserver:
         }
         figures: dict[str, Any] = {k: round(v, 3) for k, v in stages.items()}
         figures["speculative"] = self.speculative
+        figures["reason"] = self.reason
         self.turns.append(figures)
         return figures

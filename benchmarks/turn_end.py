@@ -1,0 +1,387 @@
+"""End of turn, measured: rules only against Smart Turn against both, on spoken answers with thinking pauses.
+
+Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py --end-of-turn [--answers 32] [--paced 6]
+(or this file directly, same options).
+
+1. A corpus: `--answers` espeak-ng answers with 1-3 s thinking pauses after "I would use…", "and then…",
+   "let me think…" (inserted silences), plus clean answers with no pause, plus the real recordings in
+   ../shared/media (jfk.flac: one sentence with pauses; the AMI headset channel and the lecture: 60 s each).
+2. Traces: every clip goes once through the real live listener (Silero VAD, Whisper ASR of each stretch,
+   Smart Turn at each 0.2 s pause) with a detector that never ends the turn, recording what it saw.
+3. The curve: the decision logic replayed on the traces for each policy and setting: the wait from the end
+   of speech to the turn end (p50/p95), the share of answers cut off early (a turn end inside a thinking
+   pause) and the share of finished answers held too long (a wait over `HELD_S`). Turn ends inside the 60 s
+   real recordings are counted per minute (the AMI wearer does stop now and then; the lecturer does not).
+4. Paced: a few clips fed in real time (100 ms chunks, as the page sends them) through the live listener,
+   idle and with one core busy (stress-ng --cpu 1 when installed, else a Python busy loop, both bounded in
+   time): the measured end-of-speech -> turn-end wait, the ASR tail, and how far the live path fell behind
+   real time (the worst lag of a chunk's processing after its arrival).
+
+The machine is shared (see the load average printed): timings are noisy; decisions (the curve) are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+MEDIA = ROOT / ".." / "shared" / "media"
+HELD_S = 1.5  #: a finished answer waited on longer than this is "held too long" (the p95 target is 1.8 s in all)
+
+OPENINGS = [
+    ("I would use", "a hash table, because every lookup takes constant time on average."),
+    ("First I would profile the slow query, and then", "I would add an index on the customer column."),
+    ("Let me think.", "I would split the service into a reader and a writer."),
+    ("Hmm, let me think about that.", "The main trade-off is consistency against availability."),
+    ("I would use a queue between the services, and then", "the workers can scale on their own."),
+    ("So the answer is", "a binary search tree, which keeps the keys in order."),
+    ("I would start with", "the database schema, since everything else depends on it."),
+    ("The first thing I would check is", "whether the cache is actually being hit."),
+    ("In my last project, I", "led the migration of our payments service to a new database."),
+    ("Give me a second.", "I would shard the table by user, so no single node gets all the writes."),
+    ("We tried caching, and then", "we moved the hot reads to a replica, which halved the latency."),
+    ("I think I would use", "a heap here, because we only ever need the smallest element."),
+    ("Well, the problem was that", "two teams owned the same service, so nobody fixed the alerts."),
+    ("My approach would be to", "write a failing test first, and then fix the bug."),
+    ("Because", "the data does not fit in memory, I would sort it in chunks and merge them."),
+    ("I would measure it with", "a load test that replays a day of real traffic."),
+]
+CLEAN = [
+    "I would use a hash table, because every lookup takes constant time on average.",
+    "A process has its own memory, while threads share the memory of their process.",
+    "I would add an index on the column we filter by, and check the plan with explain.",
+    "The trade-off is consistency against availability when the network splits.",
+    "We moved the hot reads to a replica, which halved the latency of the page.",
+    "I wrote a failing test first, then fixed the bug, and the test passed.",
+    "Yes, I have used Kubernetes in production for about two years.",
+    "A binary search tree keeps the keys in order, so range queries are cheap.",
+]
+
+
+@dataclass
+class Clip:
+    name: str
+    audio: np.ndarray
+    speech_end: float  # the end of the last spoken word (s)
+    pauses: list[tuple[float, float]]  # thinking pauses inside the answer (start, length)
+    kind: str  # paused | clean | recording
+
+
+def corpus(n_paused: int, seed: int = 13) -> list[Clip]:
+    from tests.speech.speechgen import compose
+
+    rng = random.Random(seed)
+    clips: list[Clip] = []
+    for i in range(n_paused):
+        first, rest = OPENINGS[i % len(OPENINGS)]
+        pause = round(rng.uniform(1.0, 3.0), 1)
+        parts: list[str | float] = [first, pause, rest]
+        if i % 4 == 3:  # a second pause: "and then…"
+            parts += [
+                round(rng.uniform(1.0, 2.5), 1),
+                "and then, let me think,",
+                1.2,
+                "we would ship it behind a flag.",
+            ]
+        g = compose([*parts, 4.0], rate=rng.choice([140, 150, 165]))
+        clips.append(Clip(f"paused-{i + 1}", g.audio, g.speech_spans[-1][1], g.pauses[:-1], "paused"))
+    for i, text in enumerate(CLEAN):
+        g = compose([text, 4.0], rate=rng.choice([140, 150, 165]))
+        clips.append(Clip(f"clean-{i + 1}", g.audio, g.speech_spans[-1][1], [], "clean"))
+    return clips
+
+
+def recordings() -> list[Clip]:
+    import soundfile as sf
+
+    out = []
+    files = [("jfk.flac", 10.6), ("ami_seriously_source1.wav", None), ("silero_vad_test_lecture_60s.wav", None)]
+    for name, end in files:
+        path = MEDIA / name
+        if not path.is_file():
+            continue
+        wav = Path("/tmp") / f"greenroom-turn-{os.getpid()}-{path.stem}.wav"
+        subprocess.run(["sox", str(path), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True)
+        audio, _ = sf.read(wav, dtype="float32")
+        wav.unlink()
+        audio = np.concatenate([audio, np.zeros(4 * 16000, np.float32)])
+        out.append(Clip(name, audio, end or len(audio) / 16000 - 4.0, [], "recording"))
+    return out
+
+
+def record(clips: list[Clip], listener_for: Any, cache: Path | None) -> dict[str, Any]:
+    """The trace of each clip through the real listener (never ending the turn); kept in `cache` as it goes,
+    so an interrupted run resumes (delete the file to record again)."""
+    from greenroom.speech.turns import TurnTrace
+
+    traces: dict[str, Any] = {}
+    if cache is not None and cache.is_file():
+        for k, v in json.loads(cache.read_text()).items():
+            traces[k] = TurnTrace(
+                probs=v["probs"],
+                scores={int(i): p for i, p in v["scores"].items()},
+                texts={int(i): t for i, t in v["texts"].items()},
+                model_ms=v["model_ms"],
+            )
+        print(f"{len(traces)} traces reused from {cache}")
+    for c in clips:
+        if c.name in traces:
+            continue
+        listener = listener_for()
+        listener.feed_all(c.audio, chunk_s=0.1)
+        traces[c.name] = listener.detector.trace
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps({k: dataclasses.asdict(v) for k, v in traces.items()}))
+    return {c.name: traces[c.name] for c in clips}
+
+
+def verdicts(clips: list[Clip], traces: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """The model's verdicts at the end of each answer, and inside its thinking pauses."""
+    from greenroom.speech.vad import WINDOW_S
+
+    ends, pauses = [], []
+    for c in clips:
+        if c.kind == "recording" and c.name != "jfk.flac":
+            continue
+        for k, p in traces[c.name].scores.items():
+            t = k * WINDOW_S
+            if t > c.speech_end:
+                ends.append(p)
+            elif any(a <= t <= a + n for a, n in c.pauses):
+                pauses.append(p)
+    return ends, pauses
+
+
+def first_end(trace: Any, detector: Any) -> float | None:
+    from greenroom.speech.turns import replay
+
+    ends = [e.time for e in replay(trace, detector) if e.kind == "turn_end"]
+    return ends[0] if ends else None
+
+
+def ends_per_minute(trace: Any, make: Any) -> float:
+    """Turn ends in a long recording, restarting the detector after each (as a new turn would)."""
+    from greenroom.speech.turns import TurnTrace, replay
+    from greenroom.speech.vad import WINDOW_S
+
+    n, start = 0, 0
+    while start < len(trace.probs) - 10:
+        sub = TurnTrace(
+            probs=trace.probs[start:],
+            scores={k - start: v for k, v in trace.scores.items() if k > start},
+            texts={k - start: v for k, v in trace.texts.items() if k >= start},
+        )
+        ends = [e.time for e in replay(sub, make()) if e.kind == "turn_end"]
+        if not ends:
+            break
+        n += 1
+        start += max(1, round(ends[0] / WINDOW_S))
+    return n / (len(trace.probs) * WINDOW_S / 60)
+
+
+def evaluate(clips: list[Clip], traces: dict[str, Any], make: Any) -> dict[str, float]:
+    waits, cut, held, answers = [], 0, 0, 0
+    per_min = []
+    for c in clips:
+        if c.kind == "recording" and c.name != "jfk.flac":
+            per_min.append(ends_per_minute(traces[c.name], make))
+            continue
+        answers += 1
+        end = first_end(traces[c.name], make())
+        if end is not None and end < c.speech_end - 0.05:
+            cut += 1
+            continue
+        wait = (end - c.speech_end) if end is not None else 4.0
+        waits.append(wait)
+        held += wait > HELD_S
+    return {
+        "p50": pct(waits, 0.5),
+        "p95": pct(waits, 0.95),
+        "cut": cut / answers,
+        "held": held / max(1, len(waits)),
+        "per_min": statistics.fmean(per_min) if per_min else float("nan"),
+    }
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def candidates() -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    for end in (0.8, 1.2, 1.6, 2.0):
+        out.append((f"rules end {end:g} s", {"policy": "rules", "end_silence_s": end}))
+    for policy in ("model", "both"):
+        for thr in (0.5, 0.7, 0.9):
+            for done in (0.3, 0.5, 1.0):
+                for hold in (2.0, 3.0):
+                    label = f"{policy} p>={thr:g} done {done:g} s hold {hold:g} s"
+                    out.append(
+                        (
+                            label,
+                            {
+                                "policy": policy,
+                                "complete_threshold": thr,
+                                "complete_silence_s": done,
+                                "incomplete_silence_s": hold,
+                            },
+                        )
+                    )
+    return out
+
+
+def busy_core(seconds: float) -> subprocess.Popen[bytes]:
+    """One core kept busy for at most `seconds` (stress-ng when installed, else a Python loop)."""
+    if shutil.which("stress-ng"):
+        return subprocess.Popen(["stress-ng", "--cpu", "1", "--timeout", f"{int(seconds)}s", "--quiet"])
+    code = f"import time\nt=time.monotonic()+{seconds}\nwhile time.monotonic()<t: pass"
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def paced(clips: list[Clip], listener_for: Any) -> dict[str, float]:
+    """Clips fed at real-time pace in 100 ms chunks; audio that queued up while busy is fed in one piece."""
+    step = 1600
+    lags, waits, tails, cut = [], [], [], 0
+    for c in clips:
+        listener = listener_for()
+        n = (len(c.audio) + step - 1) // step
+        t0 = time.perf_counter()
+        k = 0
+        while k < n:
+            arrived = int((time.perf_counter() - t0) / 0.1)  # chunks that have arrived by now
+            if arrived <= k:
+                time.sleep(0.1 * (k + 1) - (time.perf_counter() - t0))
+                continue
+            upto = min(arrived, n)
+            events = listener.feed(c.audio[k * step : upto * step])
+            done = time.perf_counter()
+            lags.append(done - (t0 + 0.1 * upto))
+            k = upto
+            ends = [e for e in events if e.kind == "turn_end"]
+            if ends:
+                if ends[0].time < c.speech_end - 0.05:
+                    cut += 1
+                else:
+                    waits.append(done - (t0 + c.speech_end))
+                    tails.append(done - (t0 + 0.1 * upto))
+                break
+    return {
+        "p50": pct(waits, 0.5),
+        "p95": pct(waits, 0.95),
+        "cut": cut / len(clips),
+        "tail": pct(tails, 0.5),
+        "lag": max(lags) if lags else float("nan"),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--answers", type=int, default=32, help="Spoken answers with thinking pauses (>= 30).")
+    ap.add_argument("--paced", type=int, default=6, help="Clips fed in real time per policy and load (0: skip).")
+    ap.add_argument("--busy", action=argparse.BooleanOptionalAction, default=True, help="Also with one core busy.")
+    ap.add_argument("--asr", default="whisper-tiny.en", help="ASR for the traces (the text rules read it).")
+    ap.add_argument("--cache", type=Path, default=ROOT / "artefacts" / "turn_traces.json", help="Traces kept here.")
+    args = ap.parse_args(argv)
+
+    from greenroom.config import Settings, default_data_dir
+    from greenroom.speech.asr import create_transcriber
+    from greenroom.speech.listener import Listener
+    from greenroom.speech.smart_turn import load_turn_model
+    from greenroom.speech.turns import TurnDetector
+
+    models = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
+    settings = Settings(models_dir=models)
+    print(
+        f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a shared machine: timings are noisy)"
+    )
+    asr = create_transcriber(settings, args.asr)
+    model, why = load_turn_model(settings)
+    if model is None:
+        raise SystemExit(f"error: {why}")
+    print(
+        f"ASR {args.asr} (traces), {settings.speech_asr_model} (paced), end-of-turn model {model.name}, pause {settings.speech_turn_pause_s} s"
+    )
+    clips = corpus(args.answers) + recordings()
+    never = {k: 999.0 for k in ("end_silence_s", "hold_silence_s", "complete_silence_s", "incomplete_silence_s")}
+    t = time.perf_counter()
+    traces = record(
+        clips, lambda: Listener(asr, TurnDetector(model=model, record=True, thinking_s=999.0, **never)), args.cache
+    )
+    ms = [m for tr in traces.values() for m in tr.model_ms]
+    audio_s = sum(len(c.audio) for c in clips) / 16000
+    print(
+        f"{len(clips)} clips ({audio_s:.0f} s of audio) traced in {time.perf_counter() - t:.0f} s; "
+        f"Smart Turn {len(ms)} calls, p50 {pct(ms, 0.5):.0f} ms, p95 {pct(ms, 0.95):.0f} ms"
+    )
+    ends, mids = verdicts(clips, traces)
+    share = lambda xs, thr: sum(x >= thr for x in xs) / max(1, len(xs))  # noqa: E731
+    print(
+        f"Smart Turn says finished at {share(ends, 0.5):.0%} of answer ends ({len(ends)}) and at "
+        f"{share(mids, 0.5):.0%} of thinking pauses ({len(mids)}) (p >= 0.5); at p >= 0.3: "
+        f"{share(ends, 0.3):.0%} / {share(mids, 0.3):.0%}"
+    )
+    n_answers = sum(c.kind != "recording" or c.name == "jfk.flac" for c in clips)
+    print(
+        f"\nThe curve ({n_answers} answers; wait = end of speech -> turn end, before ASR tail and reply; "
+        f"held = wait > {HELD_S} s; ends/min in the 60 s real recordings)"
+    )
+    print(f"{'policy':<40}{'p50 s':>7}{'p95 s':>7}{'cut':>7}{'held':>7}{'ends/min':>9}")
+    base = dict(end_silence_s=settings.speech_turn_end_silence_s, hold_silence_s=settings.speech_turn_hold_silence_s)
+    rows = []
+    for label, kw in candidates():
+        r = evaluate(clips, traces, lambda kw=kw: TurnDetector(**{**base, **kw}))  # type: ignore[misc]
+        rows.append((label, kw, r))
+        print(f"{label:<40}{r['p50']:>7.2f}{r['p95']:>7.2f}{r['cut']:>7.0%}{r['held']:>7.0%}{r['per_min']:>9.1f}")
+    ok = [x for x in rows if x[2]["cut"] <= 0.05]
+    best = min(ok, key=lambda x: x[2]["p50"] + x[2]["p95"]) if ok else None
+    if best:
+        print(f"\nfastest with at most 5% cut off (p50 + p95): {best[0]}")
+    if args.paced:
+        pick = clips[: args.paced // 2] + [c for c in clips if c.kind == "clean"][: args.paced - args.paced // 2]
+        pick += [c for c in clips if c.name == "jfk.flac"]
+        modes = [("rules end 2 s (before)", {"policy": "rules", "end_silence_s": 2.0}), ("settings' defaults", {})]
+        print(
+            f"\nPaced in real time: {len(pick)} clips; wait and ASR tail measured on the wall clock; "
+            "lag = worst delay of the live path behind real time"
+        )
+        live_asr = create_transcriber(settings)
+        print(f"{'load':<6}{'policy':<40}{'p50 s':>7}{'p95 s':>7}{'cut':>7}{'tail s':>8}{'lag s':>7}")
+        for load in ["idle", "busy"] if args.busy else ["idle"]:
+            for label, kw in modes:
+                spin = busy_core(120) if load == "busy" else None
+                try:
+                    r = paced(pick, lambda kw=kw: Listener(live_asr, TurnDetector.from_settings(settings, **kw)))  # type: ignore[misc]
+                finally:
+                    if spin is not None:
+                        spin.kill()
+                        spin.wait()
+                print(
+                    f"{load:<6}{label:<40}{r['p50']:>7.2f}{r['p95']:>7.2f}{r['cut']:>7.0%}{r['tail']:>8.2f}{r['lag']:>7.2f}",
+                    flush=True,
+                )
+    print(f"load average now {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

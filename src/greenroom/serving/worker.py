@@ -1,0 +1,91 @@
+"""One pool worker process: loads the chat model (and ASR when asked) once, then answers requests on a pipe.
+
+Messages from the parent are tuples `(op, request_id, payload)`; answers are `("ready", info)`,
+`("chunk", rid, text)`, `("progress", rid, None)` (a token of a non-streamed reply), `("done", rid, value)`, `("error", rid, (kind, message))` and `("pong", rid)`.
+A `fault` op (tests and drills only) makes the worker slow, failing, hung or dead, so that health checks
+and the monitor can be exercised against a real process.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from greenroom.config import Settings
+
+
+def worker_main(conn: Connection, settings: Settings, threads: int) -> None:
+    """The process entry point (spawned)."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    try:
+        from greenroom.llm.factory import create_chat_model
+
+        model = create_chat_model(settings.model_copy(update={"llm_threads": threads}))
+        if load := getattr(model, "load", None):  # llama.cpp loads lazily: load before saying ready
+            load()
+    except Exception as exc:
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", {"name": model.name, "constrained_json": model.constrained_json, "pid": os.getpid()}))
+    transcriber: Any = None
+    delay = 0.0
+    failing = False
+    while True:
+        try:
+            op, rid, payload = conn.recv()
+        except (EOFError, OSError):
+            return
+        if op == "stop":
+            return
+        if op == "ping":
+            conn.send(("pong", rid))
+            continue
+        if op == "fault":
+            kind, value = payload
+            if kind == "exit":
+                os._exit(3)
+            if kind == "hang":
+                time.sleep(3600)
+            if kind == "latency":
+                delay = float(value)
+            if kind == "error":
+                failing = bool(value)
+            if kind == "clear":
+                delay, failing = 0.0, False
+            conn.send(("done", rid, None))
+            continue
+        try:
+            if delay:
+                time.sleep(delay)
+            if failing:
+                raise RuntimeError("injected fault")
+            if op == "stream":
+                messages, kwargs = payload
+                for piece in model.stream(messages, **kwargs):
+                    conn.send(("chunk", rid, piece))
+                conn.send(("done", rid, None))
+            elif op == "complete":  # streamed inside, so that every token tells the pool we are alive
+                messages, kwargs = payload
+                pieces: list[str] = []
+                for piece in model.stream(messages, **kwargs):
+                    pieces.append(piece)
+                    conn.send(("progress", rid, None))
+                conn.send(("done", rid, "".join(pieces)))
+            elif op == "structured":
+                messages, schema, kwargs = payload
+                conn.send(("done", rid, model.structured(messages, schema, **kwargs).model_dump_json()))
+            elif op == "transcribe":
+                audio, kwargs = payload
+                if transcriber is None:
+                    from greenroom.speech.asr import create_transcriber
+
+                    transcriber = create_transcriber(settings)
+                    if load := getattr(transcriber, "load", None):
+                        load()
+                conn.send(("done", rid, transcriber.transcribe(audio, **kwargs)))
+            else:
+                conn.send(("error", rid, ("bad_op", f"unknown operation {op!r}")))
+        except Exception as exc:
+            conn.send(("error", rid, (type(exc).__name__, str(getattr(exc, "message", None) or exc))))

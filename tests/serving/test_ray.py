@@ -1,0 +1,112 @@
+"""Ray Serve on a real local Ray cluster (`ray start --head` on 127.0.0.1, bounded memory) with the small
+model: the interviewer deployment starts with 2 replicas, answers through its handle as a `ChatModel`,
+and a burst raises the replica count."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.serving.conftest import free_port, pool_settings, wait_for
+
+from greenroom.llm.base import ChatModel, user
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("ray", path=str(Path(sys.executable).parent)) is None, reason="ray not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A one-node Ray cluster on loopback, stopped by its own process (never `ray stop`: it would stop
+    every Ray cluster of this user on the machine)."""
+    port = free_port()
+    temp = Path("/tmp") / f"ray-gr-{os.getpid()}"  # short: Ray's socket paths have a length limit
+    cmd = [
+        str(Path(sys.executable).parent / "ray"), "start", "--head", "--block",
+        "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=4",
+        "--object-store-memory=100000000", "--include-dashboard=false", "--disable-usage-stats",
+        f"--temp-dir={temp}", f"--ray-client-server-port={free_port()}",
+        f"--node-manager-port={free_port()}", f"--object-manager-port={free_port()}",
+        f"--dashboard-agent-listen-port={free_port()}", f"--metrics-export-port={free_port()}",
+        f"--runtime-env-agent-port={free_port()}",
+    ]  # fmt: skip
+    log = open(tmp_path_factory.mktemp("ray") / "ray.log", "w")  # noqa: SIM115
+    # Loopback only, for this test: Ray 2.60's token authentication is switched off on both sides.
+    old_mode = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
+    os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read when ray is imported: never a private cluster
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        time.sleep(3)
+        assert proc.poll() is None, "ray start failed"
+        yield f"127.0.0.1:{port}"
+    finally:
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+        log.close()
+        shutil.rmtree(temp, ignore_errors=True)
+        if old_mode is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = old_mode
+
+
+def test_ray_serve_answers_and_a_burst_adds_replicas(ray_cluster: str, tmp_path: Path, model_dir: Path) -> None:
+    from greenroom.serving.ray_engine import RayEngine, autoscaling_config
+
+    settings = pool_settings(
+        tmp_path,
+        model_dir,
+        serving_engine="ray",
+        serving_ray_address=ray_cluster,
+        serving_ray_app=f"gr-test-{os.getpid()}",
+        serving_min_workers=2,
+        serving_max_workers=3,
+        serving_upscale_delay_s=1.0,
+        serving_request_timeout_s=120.0,
+        llm_max_tokens=48,
+    )
+    cfg = autoscaling_config(settings)
+    assert cfg["target_ongoing_requests"] == pytest.approx(0.7)
+    assert (cfg["min_replicas"], cfg["max_replicas"]) == (2, 3)
+    engine = RayEngine(settings, roles=("interviewer",))
+    try:
+        engine.start()
+        assert engine.replicas() == {"interviewer": 2}
+        model = engine.chat_model(high=True)
+        assert isinstance(model, ChatModel) and model.name == "qwen2.5-coder-0.5b"
+        assert "".join(model.stream([user("Say hi.")], max_tokens=4)).strip()
+        stop = threading.Event()
+
+        def hammer() -> None:
+            while not stop.is_set():
+                model.complete([user("Count from one to twenty in words.")])
+
+        threads = [threading.Thread(target=hammer, daemon=True) for _ in range(6)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        wait_for(lambda: engine.replicas()["interviewer"] >= 3, 90, "a third replica")
+        print(f"Ray scaled 2 -> 3 replicas {time.monotonic() - t0:.1f} s into the burst")
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        assert engine.status()["workers"] == 3
+    finally:
+        engine.close()
