@@ -70,3 +70,29 @@ def test_truncate_at_a_sentence() -> None:
     cut, truncated = checks.truncate(text, 100)
     assert truncated and len(cut) <= 100 and cut.endswith(".")
     assert checks.truncate("short", 100) == ("short", False)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "is_list"),
+    [
+        ("Kubernetes with Kafka, Redis, Cassandra, gRPC, GraphQL and a service mesh.", True),
+        ("Lock ordering.", True),
+        ("Mutual exclusion, hold and wait, no preemption, circular wait, timeouts, try-lock.", True),
+        (
+            "It needs four conditions at once: mutual exclusion, hold and wait, no preemption and a circular wait.",
+            False,
+        ),
+        ("The server stores the key with the response, so a retried request returns the stored result.", False),
+    ],
+)
+def test_lists_of_names_are_told_from_explanations(sentence: str, is_list: bool) -> None:
+    assert checks.is_list_sentence(sentence) is is_list
+
+
+def test_mechanisms_and_explained_share() -> None:
+    buzz = checks.signals(checks.sentences("Cloud-native, serverless, Kafka, Redis, gRPC and GraphQL. Web-scale."))
+    plain = checks.signals(
+        checks.sentences("Workers read the queue, so a slow provider never blocks the API because retries back off.")
+    )
+    assert buzz.mechanisms == 0 and buzz.explained_ratio == 0.0
+    assert plain.mechanisms >= 2 and plain.explained_ratio == 1.0

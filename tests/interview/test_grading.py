@@ -96,6 +96,7 @@ def test_very_long_answer_is_truncated_with_a_note(bank: Any, grade: Any, labell
     strong = next(it["strong"] for it in labelled if it["question_id"] == q.id)
     g = grade(q, (strong + "\n") * 30)
     assert any("truncated" in n for n in g.notes)
+    assert any("far longer than the question needs" in n for n in g.notes)
     assert g.technical_score >= 5
 
 
@@ -117,7 +118,7 @@ def test_grade_shape_and_formula(labelled_grades: Any, bank: Any) -> None:
     assert g.improvement_areas and all(len(x) < 200 for x in g.improvement_areas)
     c = g.components
     assert c["llm_accuracy"] in (0, 1, 2, 3)
-    assert g.technical_score == pytest.approx(10 * c["coverage"] * c["llm_multiplier"], abs=0.1)
+    assert g.technical_score == pytest.approx(10 * c["coverage"] * c["llm_multiplier"] * c["length_factor"], abs=0.1)
 
 
 def test_demographic_cues_are_blinded() -> None:

@@ -37,7 +37,10 @@ def test_report_markdown_json_and_plan(bank: Any, labelled: list[dict[str, str]]
     assert len(rep.top_improvements) == 3
     # the weakest answer's gaps come first
     assert "overfitting" in rep.top_improvements[0].lower() or "validation" in rep.top_improvements[0].lower()
-    assert rep.practice_plan[-1].startswith("Run another session: greenroom practice")
+    assert len(set(rep.top_improvements)) == len(rep.top_improvements)
+    # the plan ends with what to do next, in words, not a terminal command
+    assert rep.practice_plan[-1].startswith("Then take another technical interview of 3 questions")
+    assert not any("greenroom " in step or "--" in step for step in rep.practice_plan)
     md = rep.to_markdown()
     for heading in (
         "# Interview report",
@@ -47,7 +50,14 @@ def test_report_markdown_json_and_plan(bank: Any, labelled: list[dict[str, str]]
         "## Practice plan",
     ):
         assert heading in md
-    assert md.rstrip().splitlines()[-1].startswith(f"{len(rep.practice_plan)}. Run another session")
+    assert md.rstrip().splitlines()[-1].startswith(f"{len(rep.practice_plan)}. Then take another")
+    # every grade's notes and the model's one-line judgement are in the report
+    for r in rep.questions:
+        assert r.grade is not None
+        for note in r.grade.notes:
+            assert note in md
+        if r.grade.rubric_reasoning:
+            assert r.grade.rubric_reasoning in md
     data = json.loads(rep.to_json())
     assert data["schema"] == "greenroom.interview-report/1"
     assert Report.model_validate(data) == rep

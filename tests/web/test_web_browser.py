@@ -149,7 +149,9 @@ def test_typed_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
         sid = _report_checks(page, 2)
         transcript = page.inner_text("#questions")
         assert "B-tree" in transcript and "EXPLAIN" in transcript
-        assert "not measured (typed answers)" in page.inner_text("#delivery-figures")
+        assert "not measured: the answers were typed" in page.inner_text("#delivery-figures")
+        assert "Delivery was not measured" in page.inner_text("#delivery-intro")
+        assert page.locator("#chart-wpm").is_hidden() and page.locator("#chart-pitch").is_hidden()
         _screenshot(page, "report-typed.png", tmp_path)
         assert not [e for e in errors if "favicon" not in e], errors
         _history_and_delete(page, srv.url, sid, srv.app.state.store)
@@ -179,10 +181,18 @@ def test_voice_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
             assert 0.0 <= v["face"]["eye_contact_ratio"] <= 1.0
             assert v["face"]["eye_contact_calibrated"] and v["face"]["eye_contact_method"] == "calibration"
         figures = page.inner_text("#delivery-figures")
-        assert re.search(r"\d+ wpm", figures) and re.search(r"Eye contact\s+\d+% of the time", figures), figures
+        assert re.search(r"\d+ words per minute", figures) and re.search(r"Eye contact\s+\d+% of the time", figures), (
+            figures
+        )
         assert "(calibrated)" in figures, figures
         page.wait_for_selector("#chart-wpm .main-svg")
         page.wait_for_selector("#chart-eye .main-svg")
+        for chart in ("chart-wpm", "chart-eye", "chart-pitch"):  # titles, axis titles and units
+            assert page.locator(f"#{chart} .gtitle").inner_text().strip(), chart
+            assert "(" in page.locator(f"#{chart} .g-ytitle").inner_text(), chart
+            assert page.locator(f"#{chart} .g-xtitle").inner_text().strip(), chart
+        pitch_ticks = page.locator("#chart-pitch .xtick").all_inner_texts()
+        assert pitch_ticks == ["Q1", "Q2"], pitch_ticks  # one per question asked
         _screenshot(page, "report-voice.png", tmp_path)
         assert not errors, errors
         _history_and_delete(page, srv.url, sid, srv.app.state.store)

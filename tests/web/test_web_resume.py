@@ -1,5 +1,6 @@
-"""A live interview survives a closed socket and a server restart: the state saved after each turn is
-resumed, the current question is asked again, and the report covers every answer. Real models (slow)."""
+"""A live interview survives a closed socket (also one closed while listening) and a server restart: the state
+saved after each turn is resumed, the current question is asked again after a short "welcome back" and listening
+starts again, and the report covers every answer. Real models (slow)."""
 
 from __future__ import annotations
 
@@ -66,22 +67,36 @@ def test_reconnect_and_server_restart_resume(web_settings: Settings) -> None:
             q1 = until(ws, "question")
             q2 = answer(ws, ANSWERS[0])
             assert q2["text"] != q1["text"] and q2["index"] == 1
-        # the socket closed mid-interview: a new one resumes at question 2
+        # the socket closed mid-interview: a new one resumes at question 2, with a short welcome back
         with c.websocket_connect(f"{WS}/api/interviews/{sid}/live") as ws:
             ready = hello(ws)
             assert ready["resumed"] is True and [t["a"] for t in ready["transcript"]] == [ANSWERS[0]]
+            assert ready["max_text_chars"] == 20000
             again = until(ws, "question")
-            assert again["again"] is True and again["text"] == q2["text"]
+            assert again["again"] is True and again["text"].startswith("Welcome back. ")
+            assert again["text"].removeprefix("Welcome back. ") in q2["text"]
+            until(ws, "audio_end")
+            ws.send_json({"type": "playback_done"})
+            until(ws, "listening")
         store = c.app.state.store  # type: ignore[attr-defined]
         assert store.load_resume(sid)["phase"] == "speaking"  # the resume state, in its own column
         assert [t["answer"] for t in store.export_session(sid)["sessions"][0]["turns"]] == ANSWERS[:1]
+        # closed while listening (a reload): the replayed question is followed by listening again
+        with c.websocket_connect(f"{WS}/api/interviews/{sid}/live") as ws:
+            ready = hello(ws)
+            assert ready["phase"] == "speaking"
+            again = until(ws, "question")
+            assert again["text"].startswith("Welcome back. ")
+            until(ws, "audio_end")
+            ws.send_json({"type": "playback_done"})
+            until(ws, "listening")
     # the server stopped; a new server process on the same data resumes too
     with TestClient(create_app(settings, auth=Auth(token=TOKEN)), base_url=BASE, headers=headers) as c:
         with c.websocket_connect(f"{WS}/api/interviews/{sid}/live") as ws:
             ready = hello(ws)
             assert ready["resumed"] is True and ready["index"] == 1
             again = until(ws, "question")
-            assert again["text"] == q2["text"]
+            assert again["text"].removeprefix("Welcome back. ") in q2["text"]
             closing = answer(ws, ANSWERS[1])
             assert closing["done"] is True
             finished = until(ws, "finished")

@@ -162,3 +162,17 @@ def test_remote_mode_requires_the_token_on_pages_too(web_settings: Settings) -> 
         assert c.get("/").status_code == 401
         assert c.get("/history").status_code == 401
         assert c.get("/", headers={"authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_browser_errors_are_html_pages_with_a_way_back_and_the_api_stays_json(anon: TestClient, auth: Auth) -> None:
+    html = {"accept": "text/html,application/xhtml+xml"}
+    code = auth.new_login_code()
+    assert anon.get(f"/auth?code={code}", follow_redirects=False).status_code == 303
+    again = anon.get(f"/auth?code={code}", headers=html, follow_redirects=False)
+    assert again.status_code == 401 and again.headers["content-type"].startswith("text/html")
+    assert "already used" in again.text and 'href="/"' in again.text and "{" not in again.text
+    unknown = anon.get("/no-such-page", headers=html)
+    assert unknown.status_code == 404 and "Page not found" in unknown.text and 'href="/"' in unknown.text
+    api = anon.get("/api/no-such-route", headers=html)
+    assert api.status_code in (401, 404) and api.headers["content-type"].startswith("application/")
+    assert api.json()["detail"]

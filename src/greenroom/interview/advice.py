@@ -8,6 +8,7 @@ checks each line; a blocked line is dropped and noted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from greenroom.interview.checks import TextSignals
@@ -29,45 +30,74 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def strengths(
-    track: str, covered: Sequence[str], sig: TextSignals, parts: dict[str, float], technical: float
-) -> list[str]:
+@dataclass(frozen=True)
+class AnswerView:
+    """What the feedback is derived from: the judged key points, the text signals and the quality parts."""
+
+    track: str
+    covered: Sequence[str]
+    missed: Sequence[str]
+    contradicted: Sequence[str]
+    sig: TextSignals
+    parts: dict[str, float]
+    technical: float
+    on_topic: float
+    min_words: int
+    coverage: float
+
+
+def point(kp: str) -> str:
+    """A key point as it is quoted in advice: one sentence with a full stop."""
+    kp = kp.strip()
+    return kp if kp.endswith((".", "?", "!")) else kp + "."
+
+
+def strengths(v: AnswerView) -> list[str]:
     out: list[str] = []
-    for kp in list(covered)[:2]:
-        out.append(f"Covered {_lower_first(kp)}.")
-    if track == "behavioral" and all(sig.star.values()):
+    for kp in list(v.covered)[:2]:
+        out.append(f"Covered: {_lower_first(kp)}.")
+    if v.track == "behavioral" and v.sig.star and all(v.sig.star.values()):
         out.append("Used a complete STAR structure: situation, task, actions and result.")
-    if parts.get("specificity", 0) >= 0.75:
-        specifics = ", ".join(sig.tech_terms[:3]) if sig.tech_terms else "numbers and examples"
-        out.append(f"Gave specific details ({specifics}).")
-    if parts.get("structure", 0) >= 0.75 and parts.get("clarity", 0) >= 0.8:
-        out.append("Clear, well-organised explanation.")
-    if sig.numbers and track == "behavioral":
-        out.append("Backed the story with numbers.")
+    if v.on_topic >= 0.7 and not v.contradicted:
+        if v.parts.get("specificity", 0) >= 0.75 and v.parts.get("mechanism", 0) >= 0.5:
+            specifics = ", ".join(v.sig.tech_terms[:3]) if v.sig.tech_terms else "numbers and examples"
+            out.append(f"Gave specific details and said how they work ({specifics}).")
+        if v.parts.get("structure", 0) >= 0.75 and v.parts.get("clarity", 0) >= 0.8:
+            out.append("Clear, well-organised explanation.")
+        if v.sig.numbers and v.track == "behavioral":
+            out.append("Backed the story with numbers.")
     return out[:4]
 
 
-def improvements(
-    track: str, missed: Sequence[str], sig: TextSignals, parts: dict[str, float], min_words: int
-) -> list[str]:
+def improvements(v: AnswerView) -> list[str]:
     out: list[str] = []
-    for kp in list(missed)[:3]:
-        out.append(f"Explain {_lower_first(kp)}.")
-    if track == "behavioral":
+    sig, parts = v.sig, v.parts
+    for kp in list(v.contradicted)[:2]:
+        out.append(f"Correct a false claim. The right idea: {point(kp)}")
+    if v.on_topic < 0.35 and not v.contradicted:
+        out.append("Answer the question that was asked; most of this answer was about something else.")
+    for kp in [k for k in v.missed if k not in v.contradicted][:3]:
+        out.append(f"Also cover this point: {point(kp)}")
+    if v.track == "behavioral":
         for part, present in sig.star.items():
             if not present:
                 out.append(STAR_ADVICE[part])
         if not sig.numbers:
             out.append("Quantify the outcome with at least one number.")
-    if sig.n_words < min_words:
-        out.append(f"Give a fuller answer: about {min_words} words or more, with an example.")
-    elif parts.get("specificity", 1) < 0.5:
+    complete = v.coverage >= 0.8
+    if sig.n_words < v.min_words and not complete:
+        out.append(f"Give a fuller answer: about {v.min_words} words or more, with an example.")
+    elif parts.get("length", 1) <= 0.2:
+        out.append("Keep to the question: a focused answer of a few minutes beats a long one that covers everything.")
+    elif parts.get("mechanism", 1) < 0.3 and len(sig.tech_terms) >= 3:
+        out.append("Explain how the parts work and why you chose them, not only their names.")
+    elif parts.get("specificity", 1) < 0.5 and not complete:
         out.append("Be more specific: name the tools, numbers or a real example from your work.")
     if sig.hedges >= 2:
         out.append("State what you know directly; fewer 'I think' and 'maybe'.")
     if sig.fillers >= 3:
         out.append("Cut filler words ('basically', 'you know', 'um').")
-    if parts.get("structure", 1) < 0.4 and sig.n_words >= min_words:
+    if parts.get("structure", 1) < 0.4 and sig.n_words >= v.min_words:
         out.append("Structure the answer: lead with the main point, then the details, then a short summary.")
     return out[:6]
 

@@ -241,6 +241,25 @@ _FILLER = re.compile(
     r"\b(um+|uh+|erm|like,|you know|basically|kind of|sort of|i guess|whatever|stuff|things like that)\b", _I
 )
 _HEDGE = re.compile(r"\b(i think|i guess|maybe|probably|not sure|i don't know|i dont know|no idea|perhaps)\b", _I)
+#: Words that explain how or why something works: a list of names without any of these is not "specific".
+_MECHANISM = re.compile(
+    r"\b(because|since|so that|so|which|that way|by \w+ing|when|whenever|if|then|instead of|until|unless|"
+    r"otherwise|means|lets|let|allows?|ensures?|prevents?|causes?|avoids?|in order to|therefore|as a result|"
+    r"before|after|while|only|each|every)\b",
+    _I,
+)
+
+
+def is_list_sentence(sentence: str) -> bool:
+    """A sentence that is mostly a list of names or phrases ("Kafka, Redis, gRPC and a mesh"), not an explanation."""
+    ws = words(sentence)
+    if len(ws) < 6:
+        return len(ws) <= 3 or not _MECHANISM.search(sentence)
+    parts = [p for p in re.split(r"[,/]", sentence) if words(p)]
+    if len(parts) < 4:
+        return False
+    short = sum(1 for p in parts if len(words(p)) <= 3)
+    return short / len(parts) >= 0.5
 
 
 @dataclass
@@ -257,6 +276,13 @@ class TextSignals:
     hedges: int = 0
     star: dict[str, bool] = field(default_factory=dict)
     reflection: bool = False
+    mechanisms: int = 0
+    explained_words: int = 0
+
+    @property
+    def explained_ratio(self) -> float:
+        """The share of the words in sentences that explain (not fragments or lists of names)."""
+        return self.explained_words / self.n_words if self.n_words else 0.0
 
     @property
     def avg_sentence_words(self) -> float:
@@ -278,4 +304,6 @@ def signals(sents: list[str]) -> TextSignals:
         hedges=len(_HEDGE.findall(text)),
         star={part: bool(p.search(text)) for part, p in STAR_PATTERNS.items()},
         reflection=bool(_REFLECTION.search(text)),
+        mechanisms=len(_MECHANISM.findall(text)),
+        explained_words=sum(len(words(s)) for s in sents if not is_list_sentence(s)),
     )

@@ -5,7 +5,9 @@ neighbouring sentences); its similarity is the best cosine. The similarity becom
 and 1 on a linear ramp from `LOW` to `HIGH`, and a key point counts as covered at `COVERED`. The three
 thresholds were calibrated on the ethics grading set (a dev set) and checked on tests/interview's
 labelled set (docs/interview.md). Relevance is the best similarity of any answer sentence to the
-question or a key point: an off-topic answer has low relevance.
+question or a key point: an off-topic answer has low relevance. Density is the share of the answer's
+words in sentences that are about the question (similarity at least `low`): a dump of many topics has a
+low density, however well one of its paragraphs matches.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from greenroom.interview.checks import chunks
+from greenroom.interview.checks import chunks, words
 
 LOW = 0.30
 HIGH = 0.62
@@ -40,6 +42,7 @@ class Coverage:
     relevance: float
     covered_at: float = COVERED
     off_topic_below: float = OFF_TOPIC
+    density: float = 1.0
 
     @property
     def off_topic(self) -> bool:
@@ -89,6 +92,10 @@ class CoverageScorer:
         best = kp.argmax(axis=0) if kp.size else np.zeros(0, dtype=int)
         sim_list = [float(kp[best[j], j]) for j in range(kp.shape[1])]
         relevance = float(sims.max())
+        index = {p: i for i, p in enumerate(pieces)}
+        sent_words = [max(1, len(words(s))) for s in sents]
+        on_topic = [float(sims[index[s]].max()) >= low for s in sents]
+        density = sum(w for w, ok in zip(sent_words, on_topic, strict=True) if ok) / sum(sent_words)
         return Coverage(
             similarities=sim_list,
             credits=[credit(s, low, high) for s in sim_list],
@@ -96,6 +103,7 @@ class CoverageScorer:
             relevance=relevance,
             covered_at=covered_at,
             off_topic_below=off,
+            density=density,
         )
 
     def similarity_to(self, texts: Sequence[str], refs: Sequence[str]) -> np.ndarray:

@@ -83,11 +83,13 @@ class Report(BaseModel):
                 continue
             lines.append(f"Technical {g.technical_score:.1f}/10 · quality {g.response_quality:.1f}/10")
             lines.append("")
+            notes = ([f"The grading model's judgement: {g.rubric_reasoning}"] if g.rubric_reasoning else []) + g.notes
             for title, items in (
                 ("Strengths", g.strengths),
                 ("To improve", g.improvement_areas),
+                ("Stated wrongly", g.contradicted_points),
                 ("A strong answer covers", g.better_answer_outline),
-                ("Notes", g.notes),
+                ("How this was graded", notes),
             ):
                 if items:
                     lines.append(f"**{title}:**")
@@ -120,7 +122,7 @@ def top_improvements(grades: list[tuple[Question, Grade]], delivery_advice: list
     for q, g in grades:
         w = 0.3 + (10 - g.technical_score) / 10
         for j, area in enumerate(g.improvement_areas):
-            label = area if area.startswith(("Explain", "Cover")) is False else f"{area} ({_short(q.text)})"
+            label = f'{area} (question: "{_short(q.text)}")' if area.startswith(QUESTION_SPECIFIC) else area
             weight[label] += w * (1.0 if j < 3 else 0.6)
             first_seen.setdefault(label, len(first_seen))
     for area in delivery_advice:
@@ -128,6 +130,10 @@ def top_improvements(grades: list[tuple[Question, Grade]], delivery_advice: list
         first_seen.setdefault(area, len(first_seen))
     ranked = sorted(weight, key=lambda a: (-weight[a], first_seen[a]))
     return ranked[:k]
+
+
+#: Improvement lines that only make sense with their question named.
+QUESTION_SPECIFIC = ("Also cover this point", "Correct a false claim", "Answer the question that was asked")
 
 
 def _short(text: str, n: int = 48) -> str:
@@ -140,9 +146,17 @@ def practice_plan(
     steps: list[str] = []
     weakest = sorted(graded, key=lambda qg: qg[1].technical_score)[:2]
     for q, g in weakest:
-        if g.missed_points:
-            pts = "; ".join(p.rstrip(".") for p in g.missed_points[:3])
-            steps.append(f'Re-answer out loud "{q.text}" and this time cover: {pts}.')
+        if g.contradicted_points:
+            steps.append(
+                f'Read up on "{q.text}": your answer stated {len(g.contradicted_points)} key point(s) wrongly '
+                "(listed under that question), then answer it again out loud."
+            )
+        elif g.missed_points:
+            n = len(g.missed_points)
+            steps.append(
+                f'Re-answer "{q.text}" out loud, adding the {n} missed key point{"s" if n > 1 else ""} '
+                "listed under that question."
+            )
     if any(q.track == "behavioral" for q, _ in graded) and any(
         "STAR" in a or "result" in a.lower() or "number" in a.lower() for a in tops
     ):
@@ -155,11 +169,11 @@ def practice_plan(
         asked = {q.id for q in state.questions}
         nxt = [q for q in bank.all(state.track, state.role) if q.id not in asked][:2]
         for q in nxt:
-            steps.append(f'Practise a new question: "{q.text}" ({q.id}).')
-    seed = (state.seed or 0) + 1
+            steps.append(f'Practise a new question: "{q.text}"')
+    n = len(state.questions)
     steps.append(
-        f"Run another session: greenroom practice --track {state.track} --role {state.role} "
-        f"--questions {len(state.questions)} --seed {seed}"
+        f"Then take another {state.track} interview of {n} question{'s' if n != 1 else ''} and compare your "
+        "scores with this one on the History page."
     )
     return steps
 

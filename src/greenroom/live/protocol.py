@@ -39,11 +39,15 @@ class Calibrate(BaseModel):
     action: Literal["start", "end", "skip"]
 
 
+#: The longest typed answer one message may carry (the room keeps a longer text in its box and says so).
+MAX_ANSWER_CHARS = 20000
+
+
 class AnswerText(BaseModel):
     """A typed answer (ends the turn)."""
 
     type: Literal["answer_text"]
-    text: str = Field(min_length=1, max_length=20000)
+    text: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
 
 
 class Done(BaseModel):

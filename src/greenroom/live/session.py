@@ -18,7 +18,7 @@ from greenroom.config import Settings
 from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
 from greenroom.live.base import Models
-from greenroom.live.protocol import error_event, event
+from greenroom.live.protocol import MAX_ANSWER_CHARS, error_event, event
 from greenroom.live.saver import RetryingSaver
 from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded
 from greenroom.live.stages.listening import ListeningStage
@@ -32,6 +32,7 @@ from greenroom.live.stages.vision import VisionStage
 log = logging.getLogger("greenroom.live")
 SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendBytes = Callable[[bytes], Awaitable[None]]
+_BUSY = {"thinking": "The interviewer is thinking about your answer…", "finishing": "Grading your answers…"}
 
 
 class LiveSession:
@@ -102,6 +103,8 @@ class LiveSession:
         self.voice = self.setup.voice and hello.voice and not hello.mic_error
         if self.phase != "done":
             await self._load()
+        if self.phase == "listening":  # a socket lost while listening: replay the question, then listen again
+            self.phase = "speaking"
         if self._audio_task is None or self._audio_task.done():
             self._audio_task = asyncio.create_task(self._audio_loop())
         asked = len({t.question_id for t in self.turns})
@@ -113,6 +116,8 @@ class LiveSession:
             voice=self.voice,
             camera=self.camera,
             resumed=self.phase != "new",
+            phase=self.phase,
+            max_text_chars=min(self.settings.server_max_text_chars, MAX_ANSWER_CHARS),
             degraded=self.degraded + self.resources.degraded(),
             transcript=[{"q": t.question, "a": t.answer} for t in self.turns],
         )
@@ -126,8 +131,22 @@ class LiveSession:
                 if self._calibration in ("waiting", "running"):
                     self._calibration = "skipped"
                 self.spawn(self._open())
-        elif self.service.current is not None:  # resumed: ask the current question again
-            self.spawn(self._ask(self.service.current, again=True))
+        elif self.phase in ("thinking", "finishing"):  # the running turn or report goes to this socket when ready
+            await self.emit("status", detail=_BUSY[self.phase], phase=self.phase)
+        elif self.service.current is not None:  # resumed: a short welcome back, the current question, then listen
+            self.spawn(self._ask(self._welcome_back(self.service.current), again=True))
+
+    def _welcome_back(self, asked: Any) -> Any:
+        """The current utterance for a resumed socket: "Welcome back" and the question alone (not the welcome)."""
+        if asked.done:
+            return asked
+        text = asked.text
+        if asked.kind == "question" and asked.question_id:
+            try:
+                text = self.state.question(asked.question_id).text
+            except KeyError:
+                pass
+        return asked.model_copy(update={"text": f"Welcome back. {text}"})
 
     def detach(self, send_json: SendJson | None = None) -> None:
         """Forget the socket (only if it is still the current one, when given)."""

@@ -3,7 +3,9 @@
 The lifespan opens the encrypted store, runs the retention purge now and every
 `privacy_purge_interval_s` (`privacy.retention.PeriodicPurge`), and preloads the models in a background
 thread; with `serving_engine` pool or ray it starts the engine first, then the in-process monitor and,
-with `metrics_port`, a loopback-only metrics port. Errors become JSON problems (`GreenroomError.to_problem`) with the error's 4xx/5xx status.
+with `metrics_port`, a loopback-only metrics port. Errors become JSON problems (`GreenroomError.to_problem`)
+with the error's 4xx/5xx status; a browser asking for a page gets the same error as an HTML page with a way
+back (`pages.error_page`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from greenroom import __version__
@@ -114,8 +116,12 @@ def create_app(
     app.state.auth = auth
     app.state.require_auth_everywhere = remote
 
+    from greenroom.server import pages
+
     @app.exception_handler(GreenroomError)
-    async def greenroom_error(request: Request, exc: GreenroomError) -> JSONResponse:
+    async def greenroom_error(request: Request, exc: GreenroomError) -> Response:
+        if pages.wants_html(request):
+            return pages.error_page(exc.http_status, exc.message, getattr(exc, "hint", None))
         return JSONResponse(exc.to_problem(), status_code=exc.http_status, media_type=PROBLEM)
 
     @app.exception_handler(RequestValidationError)
@@ -126,14 +132,19 @@ def create_app(
         return problem(422, "bad_input", f"{where}: {first.get('msg', 'invalid')}".strip(": "))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
         headers = exc.headers
         if exc.status_code == 405:  # `Allow` lists every method of the path (Starlette names one route's only)
             headers = {"Allow": ", ".join(allowed_methods(request))}
+        if pages.wants_html(request):
+            detail = "There is no page at this address." if exc.status_code == 404 else str(exc.detail)
+            page = pages.error_page(exc.status_code, detail)
+            page.headers.update(headers or {})
+            return page
         return problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail), headers=headers)
 
-    from greenroom.server import api, pages, ws
+    from greenroom.server import api, ws
     from greenroom.server import metrics as metrics_route
 
     app.include_router(api.router)

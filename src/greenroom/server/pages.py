@@ -3,6 +3,7 @@ served from the installed `plotly` package (no CDN)."""
 
 from __future__ import annotations
 
+import html
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +23,34 @@ PAGES = {
     "/privacy": "privacy.html",
 }
 COOKIE_MAX_AGE = 7 * 86400
+
+
+ERROR_TITLES = {401: "Please sign in", 403: "Not allowed", 404: "Page not found", 405: "Not allowed"}
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the API, not a script): errors are shown as an HTML page."""
+    path = request.url.path
+    if path.startswith(("/api", "/static", "/vendor")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_page(status: int, detail: str, hint: str | None = None) -> HTMLResponse:
+    """A plain HTML error page with a way back (the API keeps answering JSON)."""
+    title = ERROR_TITLES.get(status, "Something went wrong")
+    more = f"<p>{html.escape(hint)}</p>" if hint else ""
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{html.escape(title)} – Greenroom</title><link rel="stylesheet" href="/static/app.css"></head>'
+        '<body><header class="top"><a class="brand" href="/">Greenroom</a>'
+        '<nav aria-label="Main"><a href="/">New interview</a><a href="/history">History</a>'
+        '<a href="/privacy">Privacy</a></nav></header>'
+        f'<main id="main"><h1>{html.escape(title)}</h1><p class="banner error" role="alert">{html.escape(detail)}</p>'
+        f'{more}<p><a class="button" href="/">Back to the start page</a></p></main></body></html>'
+    )
+    return HTMLResponse(body, status_code=status)
 
 
 def plotly_js() -> Path | None:

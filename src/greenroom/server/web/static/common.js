@@ -25,11 +25,18 @@ const GR = {
     for (const c of children) { if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c)); }
     return e;
   },
-  banner(text, kind = "warn", where = "banners") {
+  banner(text, kind = "warn", where = "banners", key = null) {
+    // each banner once: the same text (or key) is not shown twice
     const box = document.getElementById(where) || document.body;
+    for (const old of box.querySelectorAll(".banner")) if (old.textContent === text || (key && old.dataset.key === key)) return old;
     const b = GR.el("div", { class: "banner" + (kind === "error" ? " error" : ""), role: kind === "error" ? "alert" : "status", text });
+    if (key) b.dataset.key = key;
     box.append(b);
     return b;
+  },
+  clearBanners(kind = "error", where = "banners") {
+    const box = document.getElementById(where);
+    if (box) for (const b of box.querySelectorAll(kind === "error" ? ".banner.error" : ".banner")) b.remove();
   },
   degraded(notes) {
     const box = document.getElementById("banners");

@@ -5,17 +5,22 @@
   let data;
   try { data = await GR.api("/history"); } catch (e) { GR.banner(e.message, "error"); return; }
   const rows = data.sessions;
-  const x = rows.map((r) => new Date(r.created_at * 1000).toISOString());
+  // one chart per measure, each with one y axis in one unit; sessions are numbered in time order
+  const x = rows.map((r, i) => `${i + 1} · ${new Date(r.created_at * 1000).toLocaleDateString()}`);
+  const xaxis = { title: "session (number · date)", type: "category" };
+  const say = (id, text) => { const box = $(id); if (box && box.hidden) box.before(GR.el("p", { class: "muted", text })); };
   Charts.plot("chart-scores", [
-    { x, y: rows.map((r) => r.technical_score), mode: "lines+markers", name: "technical (0–10)" },
-    { x, y: rows.map((r) => r.response_quality), mode: "lines+markers", name: "response quality (0–10)" },
-  ].filter((t) => t.y.some((v) => v !== null)), { yaxis: { range: [0, 10.5] } }, rows.length ? "" : "No sessions yet.");
-  Charts.plot("chart-delivery", [
-    { x, y: rows.map((r) => r.wpm), mode: "lines+markers", name: "wpm" },
-    { x, y: rows.map((r) => r.fillers_per_min), mode: "lines+markers", name: "fillers/min", yaxis: "y2" },
-    { x, y: rows.map((r) => r.eye_contact_ratio === null ? null : r.eye_contact_ratio * 100), mode: "lines+markers", name: "eye contact %", yaxis: "y2" },
-  ].filter((t) => t.y.some((v) => v !== null)), { yaxis: { title: "wpm" }, yaxis2: { overlaying: "y", side: "right", title: "fillers/min, %" } },
-  "Spoken answers only; eye contact needs the camera.");
+    { x, y: rows.map((r) => r.technical_score), mode: "lines+markers", name: "technical" },
+    { x, y: rows.map((r) => r.response_quality), mode: "lines+markers", name: "response quality" },
+  ], { title: "Scores per session", xaxis, yaxis: { title: "score (0–10)", range: [0, 10.5] } });
+  say("chart-scores", rows.length ? "No graded sessions yet." : "No sessions yet.");
+  Charts.plot("chart-wpm", [{ x, y: rows.map((r) => r.wpm), mode: "lines+markers", name: "speaking rate" }],
+    { title: "Speaking rate per session", xaxis, yaxis: { title: "words per minute", rangemode: "tozero" }, showlegend: false });
+  Charts.plot("chart-fillers", [{ x, y: rows.map((r) => r.fillers_per_min), mode: "lines+markers", name: "fillers" }],
+    { title: "Filler words per session", xaxis, yaxis: { title: "fillers per minute", rangemode: "tozero" }, showlegend: false });
+  Charts.plot("chart-eye", [{ x, y: rows.map((r) => r.eye_contact_ratio === null || r.eye_contact_ratio === undefined ? null : Math.round(r.eye_contact_ratio * 100)), mode: "lines+markers", name: "eye contact" }],
+    { title: "Eye contact per session", xaxis, yaxis: { title: "looking at the camera (%)", range: [0, 105] }, showlegend: false });
+  if ($("chart-wpm").hidden && $("chart-fillers").hidden && $("chart-eye").hidden) say("chart-eye", "Delivery is measured in spoken interviews (eye contact needs the camera); none yet.");
   const body = $("sessions").tBodies[0];
   $("empty").hidden = rows.length > 0;
   for (const r of [...rows].reverse()) {

@@ -5,7 +5,14 @@
   const $ = (id) => document.getElementById(id);
   const id = GR.param("id");
   let data;
-  try { data = await GR.api(`/sessions/${id}`); } catch (e) { GR.banner(e.message, "error"); $("overall-body").textContent = ""; return; }
+  try { data = await GR.api(`/sessions/${id}`); } catch (e) {
+    const gone = e.status === 404;
+    GR.banner(gone ? "This session no longer exists: it was deleted or has expired. Your other sessions are on the History page." : e.message, "error");
+    $("overall-body").replaceChildren(GR.el("p", {}, GR.el("a", { href: "/history", text: "Go to your history" }), " or ", GR.el("a", { href: "/", text: "start a new interview" }), "."));
+    for (const sel of ["#q-h", "#d-h", "#plan"]) { const n = document.querySelector(sel); if (n) (n.closest("section") || n).hidden = true; }
+    $("export").hidden = true; $("delete").hidden = true;
+    return;
+  }
   const report = data.report || {};
   const turns = data.turns || [];
   const meta = data.meta || {};
@@ -31,7 +38,8 @@
   const top = pick(report, "top_improvements", "top_improvement_areas", "improvement_areas");
   $("overall-body").replaceChildren(box, GR.el("h3", { text: "Top areas to improve" }), list(top));
   // what the scores leave out, said as it is: skipped questions, failed grades, degraded parts
-  if (Array.isArray(report.notes) && report.notes.length) $("overall-body").append(GR.el("h3", { text: "Notes" }), list(report.notes));
+  const rnotes = (Array.isArray(report.notes) ? report.notes : []).filter(Boolean);
+  if (rnotes.length) $("overall-body").append(GR.el("h3", { text: "Notes on this report" }), list(rnotes));
 
   // per question
   const fillerWords = new Set();
@@ -84,63 +92,88 @@
     });
     card.append(GR.el("div", { class: "grid2" },
         GR.el("div", {}, GR.el("h4", { text: "Key points covered" }), list(g.covered_points)),
-        GR.el("div", {}, GR.el("h4", { text: "Key points missed" }), list(g.missed_points)),
+        GR.el("div", {}, GR.el("h4", { text: "Key points missed" }), list((g.missed_points || []).filter((k) => !(g.contradicted_points || []).includes(k)))),
         GR.el("div", {}, GR.el("h4", { text: "Strengths" }), list(g.strengths)),
-        GR.el("div", {}, GR.el("h4", { text: "To improve" }), list(g.improvement_areas))),
-      GR.el("h4", { text: "A better answer would…" }),
+        GR.el("div", {}, GR.el("h4", { text: "To improve" }), list((g.improvement_areas || []).filter((a) => !a.startsWith("Also cover this point"))))),
+      GR.el("h4", { text: "A strong answer covers" }),
       Array.isArray(g.better_answer_outline) ? list(g.better_answer_outline) : GR.el("p", { text: g.better_answer_outline || "–" }));
+    if ((g.contradicted_points || []).length) {
+      card.append(GR.el("h4", { text: "Stated wrongly (the correct idea)" }), list(g.contradicted_points));
+    }
+    const gnotes = [];
+    if (g.rubric_reasoning) gnotes.push(`The grading model's one-line judgement: “${g.rubric_reasoning}”`);
+    for (const n of g.notes || []) gnotes.push(n.charAt(0).toUpperCase() + n.slice(1) + (/[.!?]$/.test(n) ? "" : "."));
+    if (g.degraded && !gnotes.some((n) => /degraded/.test(n))) gnotes.push("This grade is degraded: it was made without part of the grading pipeline.");
+    if (!grp.turns.some((t) => t.grade)) gnotes.push(grp.turns.every((t) => !t.answer) ? "Skipped: no answer was given." : "Not graded.");
+    if (gnotes.length) card.append(GR.el("h4", { text: "How this was graded" }), list(gnotes));
     $("questions").append(card);
   });
 
-  // delivery summary and charts
+  // delivery summary and charts; turns are labelled by the question they answer (Q2 follow-up 1 ...)
+  const label = new Map();
+  groups.forEach((grp, i) => grp.turns.forEach((t, k) => label.set(t, k ? `Q${i + 1} follow-up ${k}` : `Q${i + 1}`)));
   const ds = turns.map((t) => t.delivery_metrics).filter(Boolean);
   const vs = turns.map((t) => t.vision_metrics).filter(Boolean);
+  const spoken = turns.some((t) => t.source === "voice");
   const mean = (xs) => { const v = xs.filter((x) => typeof x === "number"); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null; };
   const summary = GR.el("dl", { id: "delivery-figures" });
   const add = (k, v) => summary.append(GR.el("dt", { text: k }), GR.el("dd", { text: v }));
-  add("Speaking rate", ds.length ? `${GR.fmt(mean(ds.map((d) => d.wpm)), 0)} wpm (target 100–165)` : "not measured (typed answers)");
-  add("Fillers", ds.length ? `${GR.fmt(mean(ds.map((d) => d.fillers_per_min)))} per minute (target ≤ 5)` : "–");
-  add("Pitch variation", ds.length ? `${GR.fmt(mean(ds.map((d) => d.pitch_sd_st)))} semitones (≥ 2 avoids monotone)` : "–");
+  if (!ds.length) {
+    add("Voice", spoken ? "not measured (no audio was analysed for these answers)" : "not measured: the answers were typed");
+  } else {
+    add("Speaking rate", `${GR.fmt(mean(ds.map((d) => d.wpm)), 0)} words per minute (target 100–165)`);
+    add("Fillers", `${GR.fmt(mean(ds.map((d) => d.fillers_per_min)))} per minute (target 5 or fewer)`);
+    add("Pitch variation", `${GR.fmt(mean(ds.map((d) => d.pitch_sd_st)))} semitones (2 or more avoids a monotone)`);
+  }
   const eye = mean(vs.map((v) => (v.face || {}).eye_contact_ratio));
   const faces = vs.map((v) => v.face || {});
   const calibrated = faces.length && faces.every((f) => f.eye_contact_calibrated);
   add("Eye contact", eye === null ? "not measured (no camera)" : `${Math.round(eye * 100)}% of the time answering (${calibrated ? "calibrated" : "uncalibrated: the camera check was skipped or failed"})`);
   add("Restarts and repetitions", ds.length ? `${ds.reduce((a, d) => a + (d.restart_count || 0), 0)} in all` : "–");
   $("delivery-summary").replaceChildren(summary);
+  if (!ds.length && !vs.length) {
+    $("delivery-intro").textContent = spoken ? "Delivery was not measured in this session." : "Delivery was not measured: this interview was typed, so there is no voice or camera to analyse.";
+  }
 
   let offset = 0;
-  const wpmX = [], wpmY = [], band = [];
+  const wpmX = [], wpmY = [];
   const pitchX = [], pitchY = [];
-  turns.forEach((t, i) => {
+  const pauseX = [], pauseY = [];
+  turns.forEach((t) => {
     const d = t.delivery_metrics;
     if (!d) return;
     for (const p of d.timeline || []) { wpmX.push(offset + (p.start + p.end) / 2); wpmY.push(p.wpm); }
-    pitchX.push(`Q${i + 1}`); pitchY.push(d.pitch_sd_st);
+    pitchX.push(label.get(t)); pitchY.push(d.pitch_sd_st);
+    (d.pauses || []).forEach((p, k) => { pauseX.push(`${label.get(t)} · ${k + 1}`); pauseY.push(p.duration); });
     offset += d.duration_s;
   });
   const xmax = Math.max(offset, 1);
-  Charts.plot("chart-wpm", [
+  Charts.plot("chart-wpm", wpmY.length ? [
     { x: [0, xmax, xmax, 0], y: [100, 100, 165, 165], fill: "toself", mode: "none", name: "target 100–165 wpm", fillcolor: "rgba(26,127,55,0.15)", hoverinfo: "skip" },
     { x: wpmX, y: wpmY, mode: "lines+markers", name: "your pace (wpm)", line: { color: "#0969da" } },
-  ].filter((t, k) => k === 0 ? wpmY.length : true), { xaxis: { title: "seconds of speaking" }, yaxis: { title: "wpm" } },
+  ] : [], { title: "Speaking rate over time", xaxis: { title: "time speaking (seconds)" }, yaxis: { title: "speaking rate (words per minute)", rangemode: "tozero" } },
   "Target: Microsoft PowerPoint Speaker Coach (100–165 wpm).");
-  Charts.plot("chart-pauses", turns.map((t, i) => ({ type: "bar", name: `Q${i + 1}`, x: ((t.delivery_metrics || {}).pauses || []).map((p, k) => `Q${i + 1}·${k + 1}`), y: ((t.delivery_metrics || {}).pauses || []).map((p) => p.duration) })),
-    { yaxis: { title: "seconds" }, showlegend: false }, "Pauses of 0.25 s or more; over 2 s reads as hesitation.");
+  Charts.plot("chart-pauses", [{ type: "bar", x: pauseX, y: pauseY, name: "pause", marker: { color: "#0969da" } }],
+    { title: "Pauses in each answer", xaxis: { title: "answer · pause number", type: "category" }, yaxis: { title: "pause length (seconds)", rangemode: "tozero" }, showlegend: false },
+    "Pauses of 0.25 s or more; over 2 s reads as hesitation.");
   const counts = {};
   for (const d of ds) for (const [w, n] of Object.entries(d.filler_counts || {})) counts[w] = (counts[w] || 0) + n;
+  const maxCount = Math.max(1, ...Object.values(counts));
   Charts.plot("chart-fillers", [{ type: "bar", x: Object.keys(counts), y: Object.values(counts), name: "fillers", marker: { color: "#bc4c00" } }],
-    { yaxis: { title: "count" } }, ds.length && !Object.keys(counts).length ? "No fillers counted." : "About 5 fillers a minute is typical; fewer sounds more assured.");
-  Charts.plot("chart-pitch", [{ type: "bar", x: pitchX, y: pitchY, name: "pitch SD (semitones)" }, pitchX.length ? { x: pitchX, y: pitchX.map(() => 2), mode: "lines", name: "monotone below 2 st", line: { dash: "dash", color: "#9a6700" } } : {}],
-    { yaxis: { title: "semitones" } }, "Pitch variation (F0 standard deviation); below 2 semitones sounds monotone.");
+    { title: "Filler words in the whole interview", xaxis: { title: "filler word", type: "category" }, yaxis: { title: "times said (count)", rangemode: "tozero", dtick: maxCount <= 10 ? 1 : undefined, tickformat: "d" }, showlegend: false },
+    "About 5 fillers a minute is typical; fewer sounds more assured.");
+  if (ds.length && !Object.keys(counts).length) $("chart-fillers").after(GR.el("p", { class: "muted", text: "No filler words counted." }));
+  Charts.plot("chart-pitch", pitchX.length ? [{ type: "bar", x: pitchX, y: pitchY, name: "pitch variation (semitones)" }, { x: pitchX, y: pitchX.map(() => 2), mode: "lines", name: "monotone below 2 semitones", line: { dash: "dash", color: "#9a6700" } }] : [],
+    { title: "Pitch variation per answer", xaxis: { title: "answer", type: "category" }, yaxis: { title: "pitch variation (semitones)", rangemode: "tozero" } }, "Pitch variation (F0 standard deviation); below 2 semitones sounds monotone.");
   let voff = 0;
   const ex = [], ey = [];
   for (const v of vs) {
     const tl = v.timeline || {};
-    (tl.t || []).forEach((t, k) => { if (tl.eye_contact[k] !== null) { ex.push(voff + t - v.start_s); ey.push(tl.eye_contact[k]); } });
+    (tl.t || []).forEach((t, k) => { if (tl.eye_contact[k] !== null) { ex.push(voff + t - v.start_s); ey.push(Math.round(tl.eye_contact[k] * 100)); } });
     voff += Math.max(0, v.end_s - v.start_s);
   }
   Charts.plot("chart-eye", [{ x: ex, y: ey, mode: "lines", name: "share of each second looking at the camera", line: { shape: "hv", color: "#8250df" } }],
-    { yaxis: { title: "eye contact", range: [0, 1.05] }, xaxis: { title: "seconds of answering" } }, vs.length ? "" : "No camera in this session.");
+    { title: "Eye contact over time", yaxis: { title: "looking at the camera (%)", range: [0, 105] }, xaxis: { title: "time answering (seconds)" } }, "");
 
   // practice plan
   const plan = pick(report, "practice_plan", "plan");

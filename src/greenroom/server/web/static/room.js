@@ -8,12 +8,24 @@
   const state = {
     ws: null, voice: true, camera: true, micStream: null, camStream: null, capCtx: null, playCtx: null,
     playEnd: 0, audioRate: 22050, listening: false, finished: false, retries: 0, timerStart: 0, timer: null,
-    camTimer: null, canvas: null, pendingEnd: null, micError: null, camError: null, calibTimer: null,
+    camTimer: null, canvas: null, pendingEnd: null, micError: null, camError: null, maxChars: 20000, sentText: null,
+    calibTimer: null,
   };
+  const DRAFT = `greenroom-draft-${id}`;
   window.__gr = { events: [], timings: [], firstAudioAt: [] };
   if (!id) { GR.banner("No interview id in the address: start from the set-up page.", "error"); return; }
 
   const setStatus = (t) => { $("status").textContent = t || ""; };
+  // what the room is doing now: the interviewer speaking, listening to you, thinking, or grading
+  const PHASES = { speaking: "Interviewer speaking", listening: "Listening: your turn", thinking: "Thinking…", grading: "Grading your answers…", done: "Finished" };
+  const setPhase = (p) => { const b = $("phase"); b.textContent = PHASES[p] || ""; b.dataset.phase = p; b.hidden = !PHASES[p]; };
+  // the typed answer: a counter, the limit, and a draft kept across reloads until the server has it
+  const counter = () => {
+    const n = $("typed").value.length;
+    $("count").textContent = `${n.toLocaleString()} / ${state.maxChars.toLocaleString()} characters`;
+    $("count").classList.toggle("over", n > state.maxChars);
+    try { if (n) localStorage.setItem(DRAFT, $("typed").value); else localStorage.removeItem(DRAFT); } catch (e) { /* private mode */ }
+  };
   const clock = () => {
     const s = Math.floor((performance.now() - state.timerStart) / 1000);
     $("timer").textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -38,7 +50,6 @@
         src.connect(node);
       } catch (e) {
         state.micError = (e && e.name) ? `${e.name}: ${e.message}` : String(e);
-        GR.banner(`Microphone unavailable (${state.micError}). Type your answers instead.`, "error");
         state.voice = false;
       }
     }
@@ -52,11 +63,10 @@
         state.camTimer = setInterval(sendFrame, 200);
       } catch (e) {
         state.camError = (e && e.name) ? `${e.name}: ${e.message}` : String(e);
-        GR.banner(`Camera unavailable (${state.camError}): no eye-contact or posture figures.`, "error");
         state.camera = false;
       }
     }
-    if (!state.camera) $("preview").hidden = true;
+    if (!state.camera) { $("preview").hidden = true; $("cam-h").hidden = true; $("framing").hidden = true; }
     state.playCtx = new AudioContext();
   }
 
@@ -110,19 +120,24 @@
     window.__gr.events.push(ev.type);
     switch (ev.type) {
       case "ready":
+        GR.clearBanners("error");
         GR.degraded(ev.degraded);
-        if (ev.resumed) GR.banner("Reconnected: the interview goes on where it was.", "warn");
+        if (ev.max_text_chars) { state.maxChars = ev.max_text_chars; counter(); }
+        if (ev.resumed) GR.banner("Welcome back: the interview goes on where it was.", "warn", "banners", "resumed");
         $("transcript").replaceChildren(...ev.transcript.map((t) => GR.el("li", {}, GR.el("strong", { text: t.q }), GR.el("br"), t.a)));
         break;
-      case "status": setStatus(ev.detail); break;
+      case "status": setStatus(ev.detail); if (ev.phase) setPhase(ev.phase === "finishing" ? "grading" : ev.phase); break;
       case "question":
         $("question").textContent = ev.text;
         $("progress").textContent = ev.done ? "(closing)" : `(question ${Math.min(ev.index + 1, ev.total)} of ${ev.total})`;
         $("heard").textContent = "";
         setStatus(ev.kind === "follow_up" ? "A follow-up question." : "");
-        state.listening = false; $("done").disabled = true; stopTimer();
+        state.listening = false; $("done").disabled = true; stopTimer(); $("timer").textContent = "0:00";
+        GR.clearBanners("error");
+        setPhase("speaking");
         break;
       case "audio_start":
+        setPhase("speaking");
         state.audioRate = ev.sample_rate;
         state.playEnd = Math.max(state.playEnd, state.playCtx.currentTime);
         window.__gr.firstAudioAt.push(null);
@@ -131,7 +146,9 @@
       case "listening":
         state.listening = true;
         $("done").disabled = !state.voice;
-        $("thinking").textContent = `Thinking time: up to ${Math.round(ev.thinking_s)} s`;
+        $("thinking").textContent = state.voice ? `Thinking time: up to ${Math.round(ev.thinking_s)} s` : "";
+        $("thinking").hidden = !state.voice;
+        setPhase("listening");
         setStatus(state.voice ? "Your turn: answer aloud (or type)." : "Your turn: type your answer.");
         startTimer();
         break;
@@ -142,6 +159,9 @@
         state.listening = false; $("done").disabled = true; stopTimer();
         $("transcript").append(GR.el("li", {}, GR.el("strong", { text: $("question").textContent }), GR.el("br"), ev.text));
         setStatus("Thank you. The interviewer is thinking…");
+        setPhase("thinking");
+        if (ev.source === "typed" && state.sentText !== null && $("typed").value === state.sentText) { $("typed").value = ""; counter(); }
+        state.sentText = null;
         break;
       case "calibrate": showCalibration(ev.seconds); break;
       case "calibration":
@@ -153,17 +173,21 @@
       case "degraded": GR.degraded(ev.notes); break;
       case "storage": {
         const old = document.querySelector('#banners [data-code="storage_unavailable"]');
+        const back = document.querySelector('#banners [data-key="storage_back"]');
         if (old) old.remove();
-        if (ev.ok) GR.banner(ev.detail, "warn"); else GR.degraded([{ code: "storage_unavailable", detail: ev.detail }]);
+        if (back) back.remove();
+        if (ev.ok) GR.banner(ev.detail, "warn", "banners", "storage_back"); else GR.degraded([{ code: "storage_unavailable", detail: ev.detail }]);
         break;
       }
       case "finished":
         state.finished = true; state.listening = false;
         setStatus("Interview complete. Opening your report…");
+        setPhase("done");
         setTimeout(() => { location.href = `/report?id=${ev.session_id}`; }, Math.max(0, (state.playEnd - state.playCtx.currentTime) * 1000));
         break;
       case "error":
-        GR.banner(ev.detail, "error");
+        GR.banner(ev.detail + (state.sentText !== null ? " Your answer is still in the box." : ""), "error");
+        state.sentText = null;
         if (ev.fatal) state.finished = true;
         break;
     }
@@ -209,7 +233,8 @@
       state.listening = false;
       if (state.finished) return;
       const delay = Math.min(10000, 500 * 2 ** state.retries++);
-      GR.banner(`Connection to the server lost; reconnecting in ${Math.round(delay / 1000)} s. Your answers so far are saved.`, "error");
+      GR.clearBanners("error");
+      GR.banner(`Connection to the server lost; reconnecting in ${Math.round(delay / 1000)} s. Your answers so far are saved, and anything you type stays in the box.`, "error");
       setTimeout(connect, delay);
     };
   }
@@ -227,7 +252,19 @@
     ev.preventDefault();
     const text = $("typed").value.trim();
     if (!text) { setStatus("Type an answer first."); return; }
+    if (text.length > state.maxChars) {
+      setStatus(`Your answer is ${text.length.toLocaleString()} characters; the limit is ${state.maxChars.toLocaleString()}. Shorten it and send again: your text stays in the box.`);
+      return;
+    }
+    if (!state.ws || state.ws.readyState !== 1) {
+      setStatus("Not connected right now: your answer stays in the box. Send it again when the room has reconnected.");
+      return;
+    }
+    state.sentText = $("typed").value;
     send({ type: "answer_text", text });
-    $("typed").value = "";
+    // the box is cleared when the server confirms the turn (turn_end), so nothing is lost on an error
   });
+  $("typed").addEventListener("input", counter);
+  try { const d = localStorage.getItem(DRAFT); if (d) $("typed").value = d; } catch (e) { /* private mode */ }
+  counter();
 })();

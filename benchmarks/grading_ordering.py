@@ -1,0 +1,77 @@
+"""Ordering figures of the interview grader on the labelled hard cases (issue 18) and the labelled set.
+
+For each kind of hard case (stuffing, off-topic, garbled, wrong, buzzwords, concise) it prints how many
+labelled pairs the grader orders as labelled (the better answer above the worse one on the named score),
+and the strong > medium > weak pairs of tests/interview/data/labelled_answers.yaml. Run it on main's
+sources for the "before" column (PYTHONPATH=path/to/main/src).
+
+Usage: python benchmarks/grading_ordering.py [--no-rubric] [--hard-only] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "interview"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-rubric", action="store_true", help="Embeddings and checks only (no LLM call).")
+    ap.add_argument("--hard-only", action="store_true", help="Only the hard cases (not strong > medium > weak).")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    import hard_cases  # tests/interview/hard_cases.py
+
+    from greenroom.config import Settings
+    from greenroom.embeddings import get_embedder
+    from greenroom.interview.bank import QuestionBank
+    from greenroom.interview.grading import Grader
+    from greenroom.llm.factory import create_chat_model
+
+    settings = Settings()
+    llm = None if args.no_rubric else create_chat_model(settings)
+    grader = Grader(llm, get_embedder(), settings=settings, use_rubric=not args.no_rubric)
+    bank = QuestionBank.load(settings)
+    memo: dict[tuple[str, str], object] = {}
+
+    def grade(q: object, a: str) -> object:
+        key = (q.id, a)  # type: ignore[attr-defined]
+        if key not in memo:
+            memo[key] = grader.grade(q, a)  # type: ignore[arg-type]
+        return memo[key]
+
+    t0 = time.perf_counter()
+    result = hard_cases.ordering(grade, bank, labelled_set=not args.hard_only)
+    dump_q = bank.get("tech-sql-index")
+    dump = grade(dump_q, hard_cases.dump(dump_q.id, hard_cases.labelled()))
+    out = {
+        "rubric": not args.no_rubric,
+        "ordered": {k: f"{ok}/{n}" for k, (ok, n) in result["per_kind"].items()},
+        "total": f"{sum(v[0] for v in result['per_kind'].values())}/{sum(v[1] for v in result['per_kind'].values())}",
+        "dump_covered_points": f"{len(dump.covered_points)}/{len(dump_q.key_points)}",  # type: ignore[attr-defined]
+        "dump_quality": dump.response_quality,  # type: ignore[attr-defined]
+        "wrong": result["wrong"],
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    for k, v in out.items():
+        if k == "wrong":
+            print("misordered:")
+            for w in v:  # type: ignore[union-attr]
+                print("   ", w)
+        else:
+            print(f"{k:22} {v}")
+
+
+if __name__ == "__main__":
+    main()

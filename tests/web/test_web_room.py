@@ -1,0 +1,123 @@
+"""The room says what is happening and loses nothing (issue 18), in a real headless Chromium: a typed interview
+with the camera off, reloaded while the interviewer speaks, while it listens and while the last answer is graded;
+each reload resumes the same phase with a short "welcome back". An over-long answer stays in the box with a
+counter and a plain message. Screenshots of set-up (also at 390 px), room, history and privacy go to
+artefacts/web/; charts must have axis titles, pages no sideways scroll, and no console or page errors happen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .browser import CHROMIUM, chromium, espeak_wav, face_y4m, live_server
+from .test_web_browser import TYPED, _page, _screenshot, _settings, wait_js
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    d = tmp_path_factory.mktemp("media")
+    with chromium(espeak_wav(d / "a.wav", "Hello.", tail_s=1.0), face_y4m(d / "face.y4m")) as b:
+        yield b
+
+
+def _events(page: Any, kind: str) -> int:
+    return int(page.evaluate(f"window.__gr ? window.__gr.events.filter(e => e === '{kind}').length : 0"))
+
+
+def _resume(page: Any) -> None:
+    """Reload the room and press Start again (the browser needs a click before it plays audio)."""
+    page.reload()
+    page.click("#begin")
+    wait_js(page, "window.__gr && window.__gr.events.includes('ready')", 120)
+
+
+def _no_sideways_scroll(page: Any) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
+
+
+def _axis_titles(page: Any, chart: str) -> None:
+    x = page.locator(f"#{chart} .g-xtitle").inner_text().strip()
+    y = page.locator(f"#{chart} .g-ytitle").inner_text().strip()
+    assert x and y, (chart, x, y)
+
+
+def test_room_reloads_resume_the_same_phase_and_nothing_is_lost(browser: Any, tmp_path: Path, model_dir: Path) -> None:
+    settings = _settings(tmp_path, model_dir, interview_max_follow_ups=0)
+    with live_server(settings) as srv:
+        phone = browser.new_context(viewport={"width": 390, "height": 844})
+        p390 = phone.new_page()
+        p390.goto(srv.sign_in_url())
+        p390.wait_for_selector("#track option", state="attached")
+        _no_sideways_scroll(p390)
+        _screenshot(p390, "setup-390.png", tmp_path)
+        phone.close()
+
+        page, errors = _page(browser)
+        page.goto(srv.sign_in_url())
+        page.wait_for_selector("#track option", state="attached")
+        _screenshot(page, "setup.png", tmp_path)
+        page.select_option("#track", "technical")
+        page.fill("#questions", "1")
+        page.check("input[name=mode][value=typed]")
+        page.set_checked("#camera", False)
+        page.check("#consent")
+        page.click("#start")
+        page.wait_for_url(re.compile(r"/room\?id=\w+"))
+        page.click("#begin")
+
+        # reload while the interviewer speaks the first question
+        wait_js(page, "window.__gr.events.includes('audio_start')", 300)
+        assert page.inner_text("#phase") == "Interviewer speaking"
+        _resume(page)
+        wait_js(page, "window.__gr.events.includes('question')", 120)
+        assert page.inner_text("#question").startswith("Welcome back.")
+        assert page.locator("#preview").is_hidden() and page.locator("#cam-h").is_hidden()  # camera off
+
+        # reload while listening: listening starts again after the replay
+        wait_js(page, "window.__gr.events.includes('listening')", 300)
+        assert page.inner_text("#phase").startswith("Listening")
+        assert page.locator("#thinking").is_hidden()  # no "thinking time" for typed answers
+        _resume(page)
+        wait_js(page, "window.__gr.events.includes('listening')", 300)
+        assert page.inner_text("#question").startswith("Welcome back.")
+        banners = page.inner_text("#banners")
+        assert banners.count("Welcome back") == 1, banners
+
+        # an over-long answer is kept in the box, with a counter and a plain message
+        page.fill("#typed", "x " * 12_500)
+        assert "25,000 / 20,000" in page.inner_text("#count")
+        page.click("#send")
+        assert "the limit is 20,000" in page.inner_text("#status")
+        assert len(page.input_value("#typed")) == 25_000
+        _screenshot(page, "room.png", tmp_path)
+        # the answer is sent; reload while it is being graded (one question: the closing and the report follow)
+        page.fill("#typed", TYPED[0])
+        page.click("#send")
+        wait_js(page, "window.__gr.events.includes('turn_end')", 120)
+        assert page.input_value("#typed") == ""
+        page.reload()
+        page.click("#begin")
+        page.wait_for_url(re.compile(r"/report\?id=\w+"), timeout=600_000)
+        page.wait_for_selector("article.card", timeout=60_000)
+        assert len(page.query_selector_all("#questions article")) == 1
+        assert "How this was graded" in page.inner_text("#questions")
+        _no_sideways_scroll(page)
+
+        page.goto(f"{srv.url}/history")
+        page.wait_for_selector("#chart-scores .main-svg")
+        _axis_titles(page, "chart-scores")
+        _screenshot(page, "history.png", tmp_path)
+        page.goto(f"{srv.url}/privacy")
+        page.wait_for_load_state("networkidle")
+        _screenshot(page, "privacy.png", tmp_path)
+        assert not [e for e in errors if "favicon" not in e], errors
