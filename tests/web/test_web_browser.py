@@ -188,10 +188,10 @@ def test_voice_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
         page.wait_for_selector("#chart-wpm .main-svg")
         page.wait_for_selector("#chart-eye .main-svg")
         for chart in ("chart-wpm", "chart-eye", "chart-pitch"):  # titles, axis titles and units
-            assert page.locator(f"#{chart} .gtitle").inner_text().strip(), chart
-            assert "(" in page.locator(f"#{chart} .g-ytitle").inner_text(), chart
-            assert page.locator(f"#{chart} .g-xtitle").inner_text().strip(), chart
-        pitch_ticks = page.locator("#chart-pitch .xtick").all_inner_texts()
+            assert (page.locator(f"#{chart} .gtitle").text_content() or "").strip(), chart
+            assert "(" in (page.locator(f"#{chart} .g-ytitle").text_content() or ""), chart
+            assert (page.locator(f"#{chart} .g-xtitle").text_content() or "").strip(), chart
+        pitch_ticks = page.locator("#chart-pitch .xtick").all_text_contents()
         assert pitch_ticks == ["Q1", "Q2"], pitch_ticks  # one per question asked
         _screenshot(page, "report-voice.png", tmp_path)
         assert not errors, errors

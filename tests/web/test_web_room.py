@@ -46,8 +46,8 @@ def _no_sideways_scroll(page: Any) -> None:
 
 
 def _axis_titles(page: Any, chart: str) -> None:
-    x = page.locator(f"#{chart} .g-xtitle").inner_text().strip()
-    y = page.locator(f"#{chart} .g-ytitle").inner_text().strip()
+    x = (page.locator(f"#{chart} .g-xtitle").text_content() or "").strip()
+    y = (page.locator(f"#{chart} .g-ytitle").text_content() or "").strip()
     assert x and y, (chart, x, y)
 
 
