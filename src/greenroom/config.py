@@ -403,6 +403,11 @@ class Settings(BaseSettings):
     interview_rubric: bool = Field(
         default=True, description="Use the short LLM rubric in grading; off: embeddings and checks only (faster)."
     )
+    interview_claim_check: bool = Field(
+        default=True,
+        description="With the rubric on, check each key point the answer talks about for a contradiction "
+        "(one short yes/no LLM call per point), so a confidently wrong answer scores below a vague correct one.",
+    )
 
     # --- federated learning (Flower) ------------------------------------------------------------
     federated_dir: Path | None = Field(

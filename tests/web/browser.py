@@ -126,3 +126,28 @@ def chromium(wav: Path, y4m: Path) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+PHONE = {"width": 390, "height": 844}
+_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
+_WIDEST = (
+    "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+    ".slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined "
+    "? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right))"
+)
+
+
+def no_sideways_scroll_at_390(page: Any, settle_s: float = 3.0) -> None:
+    """The page as it is now has no sideways scroll at 390 px wide (`scrollWidth <= innerWidth` of
+    document.scrollingElement); the viewport goes back to its size afterwards. Charts get `settle_s` to re-lay out."""
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        deadline = time.monotonic() + settle_s
+        while not page.evaluate(_OVERFLOW) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert page.evaluate(_OVERFLOW), (page.url, widths, page.evaluate(_WIDEST))
+    finally:
+        if size:
+            page.set_viewport_size(size)

@@ -15,7 +15,7 @@ import pytest
 
 from greenroom.config import Settings
 
-from .browser import ARTEFACTS, CHROMIUM, chromium, espeak_wav, face_y4m, live_server
+from .browser import ARTEFACTS, CHROMIUM, chromium, espeak_wav, face_y4m, live_server, no_sideways_scroll_at_390
 
 pytestmark = [
     pytest.mark.browser,
@@ -194,5 +194,6 @@ def test_voice_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
         pitch_ticks = page.locator("#chart-pitch .xtick").all_text_contents()
         assert pitch_ticks == ["Q1", "Q2"], pitch_ticks  # one per question asked
         _screenshot(page, "report-voice.png", tmp_path)
+        no_sideways_scroll_at_390(page)  # the report with its charts, at phone width
         assert not errors, errors
         _history_and_delete(page, srv.url, sid, srv.app.state.store)

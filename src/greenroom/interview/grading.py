@@ -4,12 +4,16 @@ The formula (docs/interview.md has the rationale and the measured figures):
 
     C   = mean over key points of credit(max cosine(key point, answer chunk))          (coverage.py)
           a key point named only in a fragment or a list of names ("Lock ordering. Timeouts.") earns
-          `UNEXPLAINED` of its credit; a covered key point the rubric says the answer contradicts earns
-          `CONTRADICTED` (negative: a false claim weighs more than leaving the point out); the credits are
+          `UNEXPLAINED` of its credit; a key point the answer contradicts (the rubric's list, or the per-point
+          check of claims.py: the answer's own chunk about the point against the point, one yes/no LLM call each)
+          earns `CONTRADICTED` (negative: a false claim weighs more than leaving the point out); the credits are
           scaled by the relevance density d (share of the answer about the question, full credit from
           `DENSE`), and a low-density answer covers at most round(d / DENSE * key points) points.
-    A   = LLM accuracy 0..3 (rubric.py); m(A) = `ACCURACY_MULTIPLIER[A]` = 0.25, 0.55, 0.85, 1.0
-    technical:      T = 10 * C * m(A) * o,   o = `OVERRUN` when the answer is far longer than needed, else 1
+    A   = LLM accuracy 0..3 (rubric.py); m(A) = `ACCURACY_MULTIPLIER[A]` = 0.25, 0.55, 0.85, 1.0, then
+          lowered further by the share w of the checked key points the answer contradicts:
+          m = max(0.25, m * (1 - `WRONG_WEIGHT` * w)), so a confident wrong answer loses up to 75% whatever
+          the rubric said (the rubric alone could take at most 45% off an answer it called partly right)
+    technical:      T = 10 * C * m * o,   o = `OVERRUN` when the answer is far longer than needed, else 1
     behavioural:    T = 10 * (0.6 * C + 0.4 * STAR) * m(A) * o,  STAR = (S + T + A + 2 * R) / 5
     response_quality (no LLM), gated by how on-topic the answer is:
         technical / system design: Q = 10 * g * (0.30 L + 0.25 S + 0.25 P + 0.20 K)
@@ -46,6 +50,7 @@ from greenroom.errors import GreenroomError
 from greenroom.ethics.text import is_probably_english
 from greenroom.interview import advice, checks
 from greenroom.interview.bank import Question
+from greenroom.interview.claims import ClaimCheck, ClaimChecker
 from greenroom.interview.coverage import Coverage, CoverageScorer
 from greenroom.interview.rubric import Rubric, judge, rubric_messages
 from greenroom.llm.base import ChatModel, user
@@ -72,6 +77,7 @@ OVERRUN = 0.85
 DENSE = 0.5
 UNEXPLAINED = 0.4
 CONTRADICTED = -0.5
+WRONG_WEIGHT = 1.5
 ACCURACY_MULTIPLIER = (0.25, 0.55, 0.85, 1.0)
 ON_TOPIC_C = 0.45
 
@@ -159,11 +165,12 @@ class JudgedPoints:
     notes: list[str]
 
 
-def _judge_points(kps: list[str], cov: Coverage, rubric: Rubric | None) -> JudgedPoints:
+def _judge_points(kps: list[str], cov: Coverage, rubric: Rubric | None, claims: ClaimCheck | None) -> JudgedPoints:
     """C of the formula: credits with unexplained, contradicted and off-density points discounted."""
     notes: list[str] = []
     density = min(1.0, cov.density / DENSE)
     wrong = {i - 1 for i in (rubric.contradicted if rubric else []) if 0 < i <= len(kps)}
+    wrong |= set(claims.contradicted if claims else [])
     credits: list[float] = []
     covered_idx: list[int] = []
     unexplained: list[str] = []
@@ -171,7 +178,7 @@ def _judge_points(kps: list[str], cov: Coverage, rubric: Rubric | None) -> Judge
     for j, kp in enumerate(kps):
         c = cov.credits[j]
         is_covered = cov.similarities[j] >= cov.covered_at
-        if is_covered and j in wrong:
+        if j in wrong and (is_covered or (claims is not None and j in claims.contradicted)):
             contradicted.append(kp)
             credits.append(CONTRADICTED)
             continue
@@ -223,6 +230,8 @@ class Grader:
         self.llm_chars = settings.interview_llm_answer_chars if settings else 1200
         rubric_on = settings.interview_rubric if settings else True
         self.use_rubric = (rubric_on if use_rubric is None else use_rubric) and llm is not None
+        claims_on = settings.interview_claim_check if settings else True
+        self.claims = ClaimChecker(llm) if self.use_rubric and claims_on and llm is not None else None
         self._cache: dict[str, Grade] | None = {} if cache else None
         self._lock = threading.Lock()
         self.last_seconds = 0.0
@@ -271,7 +280,7 @@ class Grader:
     def _cached(self, question: Question, sents: list[str], notes: list[str], total_words: int) -> Grade:
         parts = [question.id, question.track, question.text, *question.key_points, str(total_words), "\x1e", *sents]
         raw = "\x1f".join(parts)
-        key = hashlib.sha256(raw.encode()).hexdigest() + f"|{self.use_rubric}"
+        key = hashlib.sha256(raw.encode()).hexdigest() + f"|{self.use_rubric}|{self.claims is not None}"
         if self._cache is not None:
             with self._lock:
                 hit = self._cache.get(key)
@@ -320,7 +329,10 @@ class Grader:
         if self.use_rubric and self.llm is not None:
             llm_text, _ = checks.truncate(text, self.llm_chars)
             rubric = judge(self.llm, q.text, kps, llm_text)
-        return self._finish(q, sig, cov, total, base, rubric=rubric)
+        claims = None
+        if self.claims is not None and rubric is not None and rubric.accuracy > 0 and q.track != "behavioral":
+            claims = self.claims.check(kps, cov.evidence, cov.similarities)
+        return self._finish(q, sig, cov, total, base, rubric=rubric, claims=claims)
 
     def _finish(
         self,
@@ -331,6 +343,7 @@ class Grader:
         base: dict[str, Any],
         *,
         rubric: Rubric | None,
+        claims: ClaimCheck | None = None,
         cap: tuple[float, float] | None = None,
         note: str | None = None,
     ) -> Grade:
@@ -348,8 +361,14 @@ class Grader:
                     else "LLM rubric switched off: embeddings and checks only"
                 )
         kps = list(q.key_points)
-        judged = _judge_points(kps, cov, rubric)
+        judged = _judge_points(kps, cov, rubric, claims)
         notes += judged.notes
+        if claims is not None:
+            if claims.contradicted:  # a confident "wrong" weighs more than the rubric's multiplier alone
+                wrong_share = len(claims.contradicted) / max(1, len(claims.checked))
+                mult = max(ACCURACY_MULTIPLIER[0], mult * (1 - WRONG_WEIGHT * wrong_share))
+            if claims.failed:
+                notes.append(f"the contradiction check failed for {claims.failed} key point(s): not checked")
         content_c = judged.score
         parts = quality_parts(sig, q.track, total_words=total_words, coverage=content_c)
         star = star_score(sig)
@@ -399,6 +418,8 @@ class Grader:
             "density": round(cov.density, 3),
             "llm_accuracy": float(rubric.accuracy) if rubric else -1.0,
             "llm_multiplier": round(mult, 3),
+            "claims_checked": float(len(claims.checked)) if claims else -1.0,
+            "claims_contradicted": float(len(claims.contradicted)) if claims else -1.0,
             "length_factor": overrun,
             "on_topic": round(on_topic, 3),
             "star": round(star, 3),
