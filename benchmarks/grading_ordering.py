@@ -2,10 +2,12 @@
 
 For each kind of hard case (stuffing, off-topic, garbled, wrong, buzzwords, concise) it prints how many
 labelled pairs the grader orders as labelled (the better answer above the worse one on the named score),
-and the strong > medium > weak pairs of tests/interview/data/labelled_answers.yaml. Run it on main's
-sources for the "before" column (PYTHONPATH=path/to/main/src).
+the held-out "confidently wrong" pairs (kind wrong-heldout, data/hard_cases_heldout.yaml: never used to tune),
+and the strong > medium > weak pairs of tests/interview/data/labelled_answers.yaml. `--no-claims` switches
+off the per-key-point contradiction check (interview_claim_check): the "before" column of issue 18's second
+step; or run it on main's sources (PYTHONPATH=path/to/main/src).
 
-Usage: python benchmarks/grading_ordering.py [--no-rubric] [--hard-only] [--json]
+Usage: python benchmarks/grading_ordering.py [--no-rubric] [--no-claims] [--hard-only] [--json]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "intervie
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-rubric", action="store_true", help="Embeddings and checks only (no LLM call).")
+    ap.add_argument("--no-claims", action="store_true", help="No per-key-point contradiction check.")
     ap.add_argument("--hard-only", action="store_true", help="Only the hard cases (not strong > medium > weak).")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -36,7 +39,7 @@ def main() -> None:
     from greenroom.interview.grading import Grader
     from greenroom.llm.factory import create_chat_model
 
-    settings = Settings()
+    settings = Settings(interview_claim_check=not args.no_claims)
     llm = None if args.no_rubric else create_chat_model(settings)
     grader = Grader(llm, get_embedder(), settings=settings, use_rubric=not args.no_rubric)
     bank = QuestionBank.load(settings)
@@ -49,11 +52,12 @@ def main() -> None:
         return memo[key]
 
     t0 = time.perf_counter()
-    result = hard_cases.ordering(grade, bank, labelled_set=not args.hard_only)
+    result = hard_cases.ordering(grade, bank, labelled_set=not args.hard_only, heldout=True)
     dump_q = bank.get("tech-sql-index")
     dump = grade(dump_q, hard_cases.dump(dump_q.id, hard_cases.labelled()))
     out = {
         "rubric": not args.no_rubric,
+        "claim_check": not args.no_rubric and not args.no_claims,
         "ordered": {k: f"{ok}/{n}" for k, (ok, n) in result["per_kind"].items()},
         "total": f"{sum(v[0] for v in result['per_kind'].values())}/{sum(v[1] for v in result['per_kind'].values())}",
         "dump_covered_points": f"{len(dump.covered_points)}/{len(dump_q.key_points)}",  # type: ignore[attr-defined]

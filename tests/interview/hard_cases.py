@@ -1,5 +1,7 @@
 """The labelled hard cases of data/hard_cases.yaml as (kind, question id, score, better, worse, tie_ok) pairs,
-and the ordering figures: used by tests/interview/test_grading_hard.py and benchmarks/grading_ordering.py."""
+and the ordering figures: used by tests/interview/test_grading_hard.py and benchmarks/grading_ordering.py.
+data/hard_cases_heldout.yaml holds "confidently wrong" pairs kept out of the tests and of the tuning (kind
+"wrong-heldout"): the benchmark reports them separately."""
 
 from __future__ import annotations
 
@@ -42,10 +44,11 @@ def dump(question_id: str, items: list[dict[str, str]], target_chars: int = 2000
     return text[:target_chars]
 
 
-def pairs() -> list[Pair]:
+def pairs(*, heldout: bool = False) -> list[Pair]:
     items = labelled()
     by_id = {it["question_id"]: it for it in items}
-    raw = yaml.safe_load((DATA / "hard_cases.yaml").read_text(encoding="utf-8"))["pairs"]
+    files = ["hard_cases.yaml"] + (["hard_cases_heldout.yaml"] if heldout else [])
+    raw = [p for f in files for p in yaml.safe_load((DATA / f).read_text(encoding="utf-8"))["pairs"]]
 
     def resolve(qid: str, text: str) -> str:
         if text == "@dump":
@@ -71,11 +74,14 @@ def score_of(grade: Any, score: str) -> float:
     return float(grade.technical_score if score == "technical" else grade.response_quality)
 
 
-def ordering(grade: Callable[[Any, str], Any], bank: Any, *, labelled_set: bool = True) -> dict[str, Any]:
-    """Ordered pairs per kind, plus the strong > medium > weak pairs of the labelled set."""
+def ordering(
+    grade: Callable[[Any, str], Any], bank: Any, *, labelled_set: bool = True, heldout: bool = False
+) -> dict[str, Any]:
+    """Ordered pairs per kind (with the held-out pairs when asked), plus the strong > medium > weak pairs of
+    the labelled set."""
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     wrong: list[tuple[Any, ...]] = []
-    for p in pairs():
+    for p in pairs(heldout=heldout):
         q = bank.get(p.question_id)
         b, w = score_of(grade(q, p.better), p.score), score_of(grade(q, p.worse), p.score)
         ok = b >= w if p.tie_ok else b > w

@@ -11,12 +11,10 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-#: Pairs of each kind that must be ordered as labelled: every kind but "wrong" fully.
-#: "Confidently wrong" (the answer states the opposite of key points) is issue 18's open target: with the
-#: embedded 1.5B rubric it was measured at 1 of 5 pairs ordered (2026-11-26), and the contradiction check
-#: flags too few of them. Its two tests below are expected failures until the rubric catches them.
-WRONG_TARGET = 0.8
-WRONG_GAP = "issue 18 open target: the 1.5B rubric ordered 1/5 confidently-wrong pairs (measured 2026-11-26)"
+#: "Confidently wrong" pairs (the answer states the opposite of key points, against a vague but correct
+#: answer): the 1.5B rubric alone ordered 1 of 5; with the per-key-point claim check (claims.py) all must be.
+#: The held-out pairs of data/hard_cases_heldout.yaml are not graded here (benchmarks/grading_ordering.py).
+WRONG_TARGET = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +30,6 @@ def test_hard_cases_are_ordered(ordering: dict[str, Any]) -> None:
             assert ok == n, (kind, ok, n, ordering["wrong"])
 
 
-@pytest.mark.xfail(reason=WRONG_GAP, strict=False)
 def test_confidently_wrong_pairs_are_ordered(ordering: dict[str, Any]) -> None:
     ok, n = ordering["per_kind"]["wrong"]
     assert ok / n >= WRONG_TARGET, (ok, n, [w for w in ordering["wrong"] if w[0] == "wrong"])
@@ -57,7 +54,6 @@ def test_off_topic_or_garbled_answers_are_not_called_clear(grade: Any, bank: Any
             assert g.response_quality < 5, (p.kind, p.question_id, g.response_quality)
 
 
-@pytest.mark.xfail(reason=WRONG_GAP, strict=False)
 def test_confidently_wrong_answers_say_so(grade: Any, bank: Any) -> None:
     flagged = 0
     for p in hard_cases.pairs():
