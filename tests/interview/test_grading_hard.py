@@ -69,3 +69,14 @@ def test_a_short_complete_answer_is_not_told_to_write_more(grade: Any, bank: Any
         if p.kind == "concise":
             g = grade(bank.get(p.question_id), p.better)
             assert not any("fuller answer" in a for a in g.improvement_areas), g.improvement_areas
+
+
+def test_the_claim_check_tells_a_contradiction_from_agreement(llm: Any) -> None:
+    from greenroom.interview.claims import ClaimChecker
+
+    check = ClaimChecker(llm)
+    fact = "Every insert, update and delete must also update the index, so writes get slower."
+    assert check.contradicts(fact, "Writes actually get faster with more indexes, because fewer rows are touched.")
+    assert (
+        check.contradicts(fact, "Each extra index has to be maintained on every write, which slows inserts.") is False
+    )
