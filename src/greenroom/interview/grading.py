@@ -230,7 +230,7 @@ class Grader:
         self.llm_chars = settings.interview_llm_answer_chars if settings else 1200
         rubric_on = settings.interview_rubric if settings else True
         self.use_rubric = (rubric_on if use_rubric is None else use_rubric) and llm is not None
-        claims_on = settings.interview_claim_check if settings else True
+        claims_on = settings.interview_claim_check if settings else False
         self.claims = ClaimChecker(llm) if self.use_rubric and claims_on and llm is not None else None
         self._cache: dict[str, Grade] | None = {} if cache else None
         self._lock = threading.Lock()
