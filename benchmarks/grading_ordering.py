@@ -3,11 +3,11 @@
 For each kind of hard case (stuffing, off-topic, garbled, wrong, buzzwords, concise) it prints how many
 labelled pairs the grader orders as labelled (the better answer above the worse one on the named score),
 the held-out "confidently wrong" pairs (kind wrong-heldout, data/hard_cases_heldout.yaml: never used to tune),
-and the strong > medium > weak pairs of tests/interview/data/labelled_answers.yaml. `--no-claims` switches
-off the per-key-point contradiction check (interview_claim_check): the "before" column of issue 18's second
-step; or run it on main's sources (PYTHONPATH=path/to/main/src).
+and the strong > medium > weak pairs of tests/interview/data/labelled_answers.yaml. `--claims` switches on
+the experimental per-key-point contradiction check (interview_claim_check, off by default). Run it on main's
+sources for a "before" column (PYTHONPATH=path/to/main/src).
 
-Usage: python benchmarks/grading_ordering.py [--no-rubric] [--no-claims] [--hard-only] [--json]
+Usage: python benchmarks/grading_ordering.py [--no-rubric] [--claims] [--hard-only] [--json]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "intervie
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-rubric", action="store_true", help="Embeddings and checks only (no LLM call).")
-    ap.add_argument("--no-claims", action="store_true", help="No per-key-point contradiction check.")
+    ap.add_argument("--claims", action="store_true", help="With the per-key-point contradiction check.")
     ap.add_argument("--hard-only", action="store_true", help="Only the hard cases (not strong > medium > weak).")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -39,7 +39,7 @@ def main() -> None:
     from greenroom.interview.grading import Grader
     from greenroom.llm.factory import create_chat_model
 
-    settings = Settings(interview_claim_check=not args.no_claims)
+    settings = Settings(interview_claim_check=args.claims)
     llm = None if args.no_rubric else create_chat_model(settings)
     grader = Grader(llm, get_embedder(), settings=settings, use_rubric=not args.no_rubric)
     bank = QuestionBank.load(settings)
@@ -57,7 +57,7 @@ def main() -> None:
     dump = grade(dump_q, hard_cases.dump(dump_q.id, hard_cases.labelled()))
     out = {
         "rubric": not args.no_rubric,
-        "claim_check": not args.no_rubric and not args.no_claims,
+        "claim_check": not args.no_rubric and args.claims,
         "ordered": {k: f"{ok}/{n}" for k, (ok, n) in result["per_kind"].items()},
         "total": f"{sum(v[0] for v in result['per_kind'].values())}/{sum(v[1] for v in result['per_kind'].values())}",
         "dump_covered_points": f"{len(dump.covered_points)}/{len(dump_q.key_points)}",  # type: ignore[attr-defined]
