@@ -195,6 +195,12 @@ def evaluate_model(
     adapter: Path = typer.Option(None, help="A GGUF LoRA adapter to evaluate with the model."),
     all_presets: bool = typer.Option(False, "--all", help="Evaluate every available embedded preset side by side."),
     items: int = typer.Option(4, min=1, max=50, help="Test items per metric (more: tighter intervals, slower)."),
+    deltas_grader: str = typer.Option(
+        "model",
+        "--deltas-grader",
+        help="Grader of the counterfactual grade deltas: 'model' (hybrid grader, the evaluated model as rubric) "
+        "or 'rules' (no LLM rubric: cheaper, measures the embedding and rule part only).",
+    ),
     output: Path = typer.Option(
         None, help="Folder for evaluation.json, .md and .html (default: <data_dir>/evaluations/<time>)."
     ),
@@ -203,17 +209,23 @@ def evaluate_model(
     import time
 
     from greenroom.errors import InputError
-    from greenroom.llm.presets import PRESETS
     from greenroom.privacy import netguard
-    from greenroom.training.evaluate import to_html, to_markdown
+    from greenroom.training.evaluate import presets_on_disk, to_html, to_markdown
 
     settings = get_settings()
+    if deltas_grader not in ("model", "rules"):
+        raise InputError(f"Unknown --deltas-grader {deltas_grader!r}. Valid: model, rules.")
     runs: list[tuple[Any, str | None]]
+    skipped: dict[str, str] = {}
     if all_presets:
-        targets = [p for p in PRESETS.values() if p.artifact is not None and p.path(settings.model_dir).exists()]
-        if not targets:
-            raise InputError("No embedded preset is available; run `greenroom models fetch --embedded`.")
-        runs = [(settings, p.name) for p in targets]
+        found, skipped = presets_on_disk(settings.model_dir)
+        if not found:
+            raise InputError(
+                f"No preset's model file is present in {settings.model_dir}; run `greenroom models fetch --embedded`."
+            )
+        runs = [(settings, name) for name in found]
+        for name, why in skipped.items():
+            typer.echo(f"skipped {name}: {why}")
     elif model and (model.endswith(".gguf") or "/" in model):
         path = Path(model)
         if not path.is_file():
@@ -227,24 +239,31 @@ def evaluate_model(
     if installed_here:
         netguard.install(settings.egress_allowed_hosts())
     try:
-        evals = _run_evals(runs, adapter, items)
+        evals = _run_evals(runs, adapter, items, use_rubric=deltas_grader == "model")
     finally:
         if installed_here:
             netguard.uninstall()
     out = output or settings.data_dir / "evaluations" / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps([e.to_dict() for e in evals], indent=2) + "\n", encoding="utf-8")
-    (out / "evaluation.md").write_text(to_markdown(evals), encoding="utf-8")
-    (out / "evaluation.html").write_text(to_html(evals), encoding="utf-8")
-    typer.echo(to_markdown(evals))
+    if skipped:
+        (out / "skipped.json").write_text(json.dumps(skipped, indent=2) + "\n", encoding="utf-8")
+    (out / "evaluation.md").write_text(to_markdown(evals, skipped), encoding="utf-8")
+    (out / "evaluation.html").write_text(to_html(evals, skipped), encoding="utf-8")
+    typer.echo(to_markdown(evals, skipped))
     typer.echo(f"written: {out}/evaluation.json, .md, .html")
 
 
-def _run_evals(runs: list[tuple[Any, str | None]], adapter: Path | None, items: int) -> list[Any]:
+def _run_evals(
+    runs: list[tuple[Any, str | None]], adapter: Path | None, items: int, *, use_rubric: bool = True
+) -> list[Any]:
     import dataclasses
 
+    from greenroom.cli.ethics import interview_grade_fn
     from greenroom.embeddings import get_embedder
     from greenroom.ethics.guard import QuestionGuard
+    from greenroom.ethics.reliability import load_grading_set
+    from greenroom.interview.grading import Grader
     from greenroom.llm.factory import create_chat_model
     from greenroom.privacy import netguard
     from greenroom.training.evaluate import ModelEvaluator
@@ -257,8 +276,14 @@ def _run_evals(runs: list[tuple[Any, str | None]], adapter: Path | None, items: 
         if adapter is not None:
             s = s.model_copy(update={"llm_lora_path": adapter})
         llm = create_chat_model(s, preset)
+        grade = interview_grade_fn(load_grading_set(), grader=Grader(llm, emb, use_rubric=use_rubric))
         ev = ModelEvaluator(
-            llm, emb, guard, egress_refused=netguard.refused_count, adapter=adapter.name if adapter else None
+            llm,
+            emb,
+            guard,
+            egress_refused=netguard.refused_count,
+            adapter=adapter.name if adapter else None,
+            grade=grade,
         ).run(items=items)
         evals.append(dataclasses.replace(ev, model=preset or str(getattr(llm, "name", "model"))))
     return evals
