@@ -271,6 +271,11 @@ class Settings(BaseSettings):
         description="llama.cpp source folder with convert_lora_to_gguf.py (default: the llama-cpp-python 0.3.36 "
         "sdist that scripts/install.sh unpacks under ~/.cache/greenroom/sdist).",
     )
+    training_mlflow: bool = Field(
+        default=True,
+        description="Mirror the model registry (registrations, gate decisions, canary, rollbacks) to MLflow's "
+        "tracking and model registry on <data_dir>/training/mlflow.db (SQLite, no server).",
+    )
     ethics_regenerate_tries: int = Field(
         default=2, ge=0, le=10, description="Regenerations of a blocked question before falling back to the bank."
     )

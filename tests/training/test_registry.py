@@ -88,5 +88,20 @@ def test_models_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert res.exit_code == 0 and "promoted" in res.output
         res = runner.invoke(app, ["models", "status", "--json"])
         assert json.loads(res.output)["production"] == entry
+        # the same record in MLflow (tracking + registry on SQLite under the data dir): run, version, alias, decision
+        from greenroom.training.mlflow_record import MlflowRecord
+
+        record = json.loads((tmp_path / "training" / "registry.json").read_text())["entries"][entry]
+        mlflow = MlflowRecord(tmp_path / "training")
+        assert mlflow.aliases("greenroom-interviewer") == {"production": record["mlflow"]["version"]}
+        run = mlflow.client().get_run(record["mlflow"]["run_id"])
+        assert (
+            run.data.metrics["technical_accuracy"] == PROD["technical_accuracy"]
+            and run.data.tags["greenroom.entry"] == entry
+        )
+        decisions = list((tmp_path / "training" / "mlruns").rglob("decisions/*-promote.json"))
+        assert len(decisions) == 1 and json.loads(decisions[0].read_text())["promote"] is True
+        res = runner.invoke(app, ["models", "rollback"])
+        assert res.exit_code != 0  # nothing earlier to roll back to: one clear error, logged nowhere as a change
     finally:
         get_settings.cache_clear()

@@ -290,9 +290,17 @@ def _run_evals(
 
 
 def _registry() -> Any:
+    from greenroom.training.mlflow_record import MlflowRecord
     from greenroom.training.registry import Registry
 
-    return Registry(get_settings().data_dir / "training" / "registry.json")
+    settings = get_settings()
+    root = settings.data_dir / "training"
+    return Registry(root / "registry.json", MlflowRecord(root) if settings.training_mlflow else None)
+
+
+def _mirror_notes(reg: Any) -> None:
+    for msg in reg.mirror_errors:
+        typer.echo(f"warning: not mirrored to MLflow ({msg}); registry.json has the record", err=True)
 
 
 def models_register(
@@ -319,7 +327,9 @@ def models_register(
             raise InputError(f"File not found: {f}")
     ev = values(evaluation) if evaluation else None
     noise = noise_from_retest(ev, values(retest)) if (ev and retest) else None
-    entry = _registry().register(kind, name, list(file or []), evaluation=ev, noise=noise)
+    reg = _registry()
+    entry = reg.register(kind, name, list(file or []), evaluation=ev, noise=noise)
+    _mirror_notes(reg)
     typer.echo(entry)
 
 
@@ -332,9 +342,11 @@ def models_promote(
     reg = _registry()
     if canary > 0:
         reg.set_candidate(entry)
+        _mirror_notes(reg)
         typer.echo(f"canary: {entry} serves {canary:.0%} of new interviews; rolls back automatically when worse")
         return
     decision = reg.promote(entry, force=force)
+    _mirror_notes(reg)
     typer.echo(("promoted" if decision.promote else "refused") + f": {entry}")
     for r in decision.reasons:
         typer.echo(f"  - {r}")
@@ -344,7 +356,10 @@ def models_promote(
 
 def models_rollback() -> None:
     """Stop the canary, or go back to the previous production model."""
-    typer.echo(f"serving: {_registry().rollback('operator')}")
+    reg = _registry()
+    serving = reg.rollback("operator")
+    _mirror_notes(reg)
+    typer.echo(f"serving: {serving}")
 
 
 def models_status(as_json: bool = typer.Option(False, "--json")) -> None:

@@ -12,8 +12,9 @@ Public API:
   candidate's error or guard-regeneration rate or median latency is worse than production's by a margin, or
   an alert fired (`alert()`).
 
-MLflow (tracking + registry on a local SQLite store) coexists with our pins (mlflow 3.17 with numpy<2,
-protobuf<5 installs), but it is not wired in yet: the JSON record is the only registry (docs/training.md).
+`Registry(path, mirror=MlflowRecord(root))` also mirrors every registration and decision to MLflow's tracking
+and model registry on a local SQLite store (`training.mlflow_record`); the JSON record stays the source of
+truth: a failing mirror is logged (`mlflow_failed`) and never blocks a decision.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import json
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,36 @@ def gate(candidate: Mapping[str, float], production: Mapping[str, float], noise:
 class Registry:
     """Registered models, the production and candidate pointers, and a decision log (one JSON file)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mirror: Any | None = None) -> None:
         self.path = path
+        self.mirror = mirror  # an `MlflowRecord`, or None: the JSON record alone
+        self.mirror_errors: list[str] = []
+
+    def _mirrored(self, data: dict[str, Any], what: str, fn: Callable[[], Any]) -> Any:
+        """Run one MLflow call; a failure is logged in our record (and kept for the CLI to print), never raised."""
+        if self.mirror is None:
+            return None
+        try:
+            return fn()
+        except Exception as exc:  # mlflow, sqlalchemy and OS errors alike: the JSON record stays authoritative
+            msg = f"{what}: {exc.__class__.__name__}: {str(exc)[:300]}"
+            self.mirror_errors.append(msg)
+            self._log(data, "mlflow_failed", msg)
+            return None
+
+    def _decided(self, data: dict[str, Any], entry_id: str | None, event: str, detail: Mapping[str, Any]) -> None:
+        where = data["entries"].get(entry_id, {}).get("mlflow") if entry_id else None
+        if where:
+            n = len(data["log"])
+            self._mirrored(data, event, lambda: self.mirror.decided(where, event, detail, n=n))  # type: ignore[union-attr]
+
+    def _alias(self, data: dict[str, Any], alias: str, entry_id: str | None, kind: str) -> None:
+        where = data["entries"].get(entry_id, {}).get("mlflow") if entry_id else None
+        self._mirrored(
+            data,
+            f"alias {alias}",
+            lambda: self.mirror.alias(where, alias, model=f"greenroom-{kind}"),  # type: ignore[union-attr]
+        )
 
     def _load(self) -> dict[str, Any]:
         if not self.path.exists():
@@ -114,6 +143,9 @@ class Registry:
             "data_card": dict(data_card or {}),
             "registered_at": time.time(),
         }
+        where = self._mirrored(data, "register", lambda: self.mirror.registered(data["entries"][entry_id]))  # type: ignore[union-attr]
+        if where:
+            data["entries"][entry_id]["mlflow"] = where
         self._log(data, "register", {"id": entry_id, "name": name})
         self._save(data)
         return entry_id
@@ -144,7 +176,11 @@ class Registry:
             data["production"] = entry_id
             if data.get("candidate") == entry_id:
                 data["candidate"] = None
-        self._log(data, "promote" if decision.promote else "promote_refused", {"id": entry_id, **asdict(decision)})
+        event = "promote" if decision.promote else "promote_refused"
+        self._log(data, event, {"id": entry_id, **asdict(decision)})
+        self._decided(data, entry_id, event, {"production_before": prod_id, **asdict(decision)})
+        if decision.promote:
+            self._alias(data, "production", entry_id, cand["kind"])
         self._save(data)
         return decision
 
@@ -152,20 +188,29 @@ class Registry:
         data = self._load()
         if entry_id is not None:
             self.entry(entry_id)
+        old = data.get("candidate")
         data["candidate"] = entry_id
         self._log(data, "candidate", {"id": entry_id})
+        self._decided(data, entry_id or old, "candidate" if entry_id else "candidate_cleared", {"id": entry_id})
+        kind = data["entries"][entry_id or old]["kind"] if (entry_id or old) else "interviewer"
+        self._alias(data, "candidate", entry_id, kind)
         self._save(data)
 
     def rollback(self, reason: str = "operator") -> str | None:
         """Stop any canary; if there is no canary, restore the previous production model. Returns what serves."""
         data = self._load()
         if data.get("candidate"):
-            self._log(data, "rollback_canary", {"id": data["candidate"], "reason": reason})
+            cand = data["candidate"]
+            self._log(data, "rollback_canary", {"id": cand, "reason": reason})
             data["candidate"] = None
+            self._decided(data, cand, "rollback_canary", {"reason": reason})
+            self._alias(data, "candidate", None, data["entries"][cand]["kind"])
         elif data["history"]:
             old = data["production"]
             data["production"] = data["history"].pop()
             self._log(data, "rollback", {"from": old, "to": data["production"], "reason": reason})
+            self._decided(data, old, "rollback", {"to": data["production"], "reason": reason})
+            self._alias(data, "production", data["production"], data["entries"][old]["kind"])
         else:
             raise InputError("Nothing to roll back: no canary and no earlier production model.")
         self._save(data)
