@@ -309,8 +309,10 @@ def models_register(
     evaluation: Path = typer.Option(None, help="evaluation.json from `greenroom evaluate model`."),
     retest: Path = typer.Option(None, help="A second evaluation.json of the same model: its test-retest noise."),
     kind: str = typer.Option("interviewer", help="interviewer or guard."),
+    model_path: Path = typer.Option(None, "--model-path", help="The GGUF that serves this model (for a canary)."),
+    lora_path: Path = typer.Option(None, "--lora-path", help="The GGUF LoRA adapter that serves it (for a canary)."),
 ) -> None:
-    """Register a model with its file hashes, evaluation and measured noise."""
+    """Register a model with its file hashes, evaluation and measured noise (and what serves it)."""
     from greenroom.errors import InputError
     from greenroom.training.registry import noise_from_retest
 
@@ -322,26 +324,31 @@ def models_register(
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise InputError(f"Not an evaluation.json: {path} ({exc})") from None
 
-    for f in file or []:
+    serves = {k: v for k, v in (("model_path", model_path), ("lora_path", lora_path)) if v is not None}
+    files = list(file or []) + [v for v in serves.values() if v not in (file or [])]
+    for f in files:
         if not f.is_file():
             raise InputError(f"File not found: {f}")
     ev = values(evaluation) if evaluation else None
     noise = noise_from_retest(ev, values(retest)) if (ev and retest) else None
     reg = _registry()
-    entry = reg.register(kind, name, list(file or []), evaluation=ev, noise=noise)
+    params = {k: str(v.resolve()) for k, v in serves.items()}
+    entry = reg.register(kind, name, files, params=params, evaluation=ev, noise=noise)
     _mirror_notes(reg)
     typer.echo(entry)
 
 
 def models_promote(
     entry: str = typer.Argument(..., help="The registered id to promote."),
-    canary: float = typer.Option(0.0, min=0.0, max=1.0, help="Serve it first to this share of new interviews."),
+    canary: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="Serve it first to this share of new interviews (the server reads it at start)."
+    ),
     force: bool = typer.Option(False, "--force", help="Promote even when the gate refuses (logged)."),
 ) -> None:
     """Promote a registered model through the gate (or start it as a canary)."""
     reg = _registry()
     if canary > 0:
-        reg.set_candidate(entry)
+        reg.set_candidate(entry, canary)
         _mirror_notes(reg)
         typer.echo(f"canary: {entry} serves {canary:.0%} of new interviews; rolls back automatically when worse")
         return
@@ -363,12 +370,24 @@ def models_rollback() -> None:
 
 
 def models_status(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Production and candidate models and the latest decisions."""
+    """Production and candidate models, the live canary's counters (as the server last wrote them), decisions."""
     st = _registry().status()
+    live = get_settings().data_dir / "training" / "canary.json"
+    st["live_canary"] = json.loads(live.read_text(encoding="utf-8")) if live.exists() else None
     if as_json:
         typer.echo(json.dumps(st, indent=2))
         return
-    typer.echo(f"production: {st['production']}; candidate: {st['candidate']}; registered: {st['entries']}")
+    typer.echo(
+        f"production: {st['production']}; candidate: {st['candidate']} "
+        f"(share {st['canary_share']:.0%}); registered: {st['entries']}"
+    )
+    c = st["live_canary"]
+    if c:
+        typer.echo(f"live canary ({time_str(c['updated_at'])}): {'running' if c['active'] else 'stopped'}")
+        for arm in ("candidate", "production"):
+            typer.echo(f"  {arm}: {json.dumps(c['counters'][arm])}")
+        if c["rolled_back"]:
+            typer.echo("  rolled back: " + "; ".join(c["rolled_back"]))
     for item in st["log"]:
         typer.echo(f"  {time_str(item['at'])} {item['event']}: {json.dumps(item['detail'])[:160]}")
 
