@@ -19,7 +19,7 @@ from greenroom.ethics.guard import QuestionGuard
 from greenroom.ethics.head import GuardHead, load_default_head
 from greenroom.training.guard_train import guard_training_items
 
-BLIND = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml")
+BLIND = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml", "blind4_questions.yaml")
 
 
 def pooled_blind() -> list[Any]:

@@ -18,7 +18,7 @@ train_app = typer.Typer(
     help="Train Greenroom's models: the question guard, datasets, LoRA adapters.", no_args_is_help=True
 )
 
-BLIND_SETS = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml")
+BLIND_SETS = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml", "blind4_questions.yaml")
 
 
 def guard_figures(guard: object) -> dict[str, dict[str, object]]:
