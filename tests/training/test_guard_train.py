@@ -55,6 +55,17 @@ def test_shipped_head_is_the_default_and_meets_recall_on_the_blind_sets(embedder
     assert guard.check("How would you design a URL shortener?").allowed
 
 
+def test_design_questions_about_a_product_leave_the_decision_to_the_head() -> None:
+    from greenroom.ethics import rules
+
+    product = "how would you model marital status in an hr database while keeping it private?"
+    assert rules.block_hits(product) and rules.is_design_question(product)
+    about_you = "how would you design a schedule that fits around your kids?"
+    assert not rules.is_design_question(about_you)
+    assert not rules.is_design_question("are you married?") and rules.block_hits("are you married?")
+    assert rules.allow_hits("are you eighteen or older?")  # the lawful variant, in words as in digits
+
+
 def test_head_round_trip_and_bad_files(tmp_path: Path) -> None:
     head = GuardHead(("age", "proper"), np.eye(2, 4), np.zeros(2), 0.5, {"x": 1})
     path = tmp_path / "h.json"
@@ -79,7 +90,7 @@ def test_train_guard_cli_trains_a_better_head(tmp_path: Path, embedder: Any) -> 
     assert res.exit_code == 0, res.output
     report = json.loads(res.output[res.output.index("{") :])
     assert report["oof_false_block"] <= 0.02 and report["oof_recall"] >= 0.9
-    assert set(report["after"]) == {"blind", "blind2", "blind3"}
+    assert set(report["after"]) == {"blind", "blind2", "blind3", "blind4"}
     for name, after in report["after"].items():  # the trained head never does worse than the exemplar stage
         assert after["recall"] >= report["before"][name]["recall"], name
     assert GuardHead.load(out).threshold == report["threshold"]
