@@ -19,17 +19,24 @@ def test_warmup_is_the_seeds_500_capped_at_a_tenth_of_the_steps() -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from greenroom.interview.bank import QuestionBank
-    from greenroom.training.data import build_datasets, build_examples
+    from greenroom.training.data import build_datasets
+
+    root = tmp_path_factory.mktemp("lora-data")
+    build_datasets(root / "ds", bank=QuestionBank.load().all()[:12], grading_items=[], val_share=0.2, test_share=0.0)
+    return root / "ds"
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from greenroom.interview.bank import QuestionBank
+    from greenroom.training.data import build_examples
     from greenroom.training.tiny import make_tiny_base
 
-    root = tmp_path_factory.mktemp("lora")
-    questions = QuestionBank.load().all()[:12]
-    examples, _ = build_examples(bank=questions, grading_items=[])
-    base = make_tiny_base(root / "base", [m["content"] for e in examples for m in e["messages"]], vocab_size=400)
-    build_datasets(root / "ds", bank=questions, grading_items=[], val_share=0.2, test_share=0.0)
-    return base, root / "ds"
+    examples, _ = build_examples(bank=QuestionBank.load().all()[:12], grading_items=[])
+    texts = [m["content"] for e in examples for m in e["messages"]]
+    return make_tiny_base(tmp_path_factory.mktemp("lora") / "base", texts, vocab_size=400), tiny_data
 
 
 @pytest.mark.slow
@@ -60,10 +67,10 @@ def test_train_lora_cli_on_the_tiny_model_learns_and_saves_an_adapter(tiny: tupl
     assert any("lora_A" in n for n, _ in reloaded.named_parameters())
 
 
-def test_missing_base_and_empty_data_are_clear_errors(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+def test_missing_base_and_empty_data_are_clear_errors(tiny_data: Path, tmp_path: Path) -> None:
     from greenroom.errors import InputError
 
     with pytest.raises(InputError, match="not found"):
-        train_lora(tmp_path / "nope.gguf", tiny[1], tmp_path / "a")
+        train_lora(tmp_path / "nope.gguf", tiny_data, tmp_path / "a")
     with pytest.raises(InputError, match="training dataset"):
-        train_lora(tiny[0], tmp_path, tmp_path / "a")
+        train_lora(tmp_path / "nope.gguf", tmp_path, tmp_path / "a")  # the data is checked before any model loads
