@@ -44,6 +44,9 @@ def test_no_canary_routes_everything_to_production_and_counts_nothing(tmp_path: 
     marker = object()
     assert canary.wrap_llm(marker, PRODUCTION) is marker and canary.wrap_guard(None, PRODUCTION) is None
     assert not (tmp_path / "training" / "canary.json").exists()
+    (tmp_path / "training").mkdir()
+    (tmp_path / "training" / "registry.json").write_text("{not json")
+    assert not LiveCanary.from_settings(Settings(data_dir=tmp_path, training_mlflow=False)).active  # damaged: no canary
 
 
 def test_a_failing_candidate_is_rolled_back_and_new_interviews_go_to_production(tmp_path: Path) -> None:

@@ -245,7 +245,9 @@ DESIGN_QUESTION = re.compile(
     r"pipeline|data|schema|dashboard|tracker|form|site|website|engine|table|calendar|tool|field)s?\b",
     _F,
 )
-_ABOUT_YOU = re.compile(r"\b(your|yours|yourself|you're|you are|you have|are you|do you|did you|were you|you were)\b", _F)
+_ABOUT_YOU = re.compile(
+    r"\b(your|yours|yourself|you're|you are|you have|are you|do you|did you|were you|you were)\b", _F
+)
 
 
 def is_design_question(sentence: str) -> bool:

@@ -78,7 +78,11 @@ class LiveCanary:
     @classmethod
     def from_settings(cls, settings: Settings) -> LiveCanary:
         registry = registry_for(settings)
-        running = registry.canary()
+        try:
+            running = registry.canary()
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged registry must not stop the server
+            log.warning("canary: the model registry could not be read (%s); every interview uses production", exc)
+            running = None
         entry, share = running if running else (None, 0.0)
         canary = cls(settings, registry, entry, share)
         if canary.active:
