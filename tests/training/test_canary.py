@@ -91,3 +91,23 @@ def test_a_monitor_alert_rolls_the_canary_back(tmp_path: Path) -> None:
     assert isinstance(monitor.alerts[0], Alert) and not canary.active
     assert Registry(tmp_path / "training" / "registry.json").status()["candidate"] is None
     assert "alert fired: error_rate" in json.loads((tmp_path / "training" / "canary.json").read_text())["rolled_back"]
+
+
+@pytest.mark.slow
+def test_the_server_resources_serve_and_count_the_candidate(tmp_path: Path, model_dir: Path) -> None:
+    from greenroom.llm.base import user
+    from greenroom.server.resources import Resources
+
+    small = model_dir / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    settings = canary_settings(tmp_path, 0.5, model_path=str(small))
+    settings = settings.model_copy(update={"models_dir": model_dir, "llm_preset": "qwen2.5-coder-0.5b"})
+    resources = Resources(settings)
+    ids = [f"iv-{i}" for i in range(40)]
+    cand = next(i for i in ids if resources.canary().arm(i) == CANDIDATE)
+    prod = next(i for i in ids if resources.canary().arm(i) == PRODUCTION)
+    for iv in (cand, prod):
+        assert resources.interviewer_llm(iv).complete([user("Say hi.")], max_tokens=2, temperature=0.0)
+    assert resources.candidate_llm().path == small
+    counters = resources.status()["canary"]["counters"]
+    assert counters["candidate"]["calls"] == 1 and counters["production"]["calls"] == 1
+    assert counters["candidate"]["interviews"] >= 1 and counters["candidate"]["errors"] == 0
