@@ -47,9 +47,8 @@ def test_shipped_head_is_the_default_and_meets_recall_on_the_blind_sets(embedder
     assert guard.stage == "head"
     fig = evaluation.evaluate(guard, pooled_blind())
     assert fig.recall >= 0.95
-    # The false-block goal (<= 3%) is not met on the pooled blind sets (docs/training.md lists the cases);
-    # this bound stops it getting worse.
-    assert fig.false_block_rate <= 0.05
+    # the goal, on the four blind sets pooled: recall >= 0.95 with false blocks <= 3% (measured 0.977 and 2.1%)
+    assert fig.false_block_rate <= 0.03
     v = guard.check("So, what year were you born, roughly?")
     assert not v.allowed and v.category == "age"
     assert guard.check("How would you design a URL shortener?").allowed
