@@ -57,7 +57,7 @@ def test_train_lora_cli_on_the_tiny_model_learns_and_saves_an_adapter(tiny: tupl
         + ["--max-steps", "12", "--max-length", "96", "--learning-rate", "3e-3"],
     )
     assert res.exit_code == 0, res.output
-    result: Any = json.loads(res.output[res.output.index("{") :])
+    result: Any = json.loads(res.output[res.output.index("{\n") :])  # after the Trainer's own log lines
     assert result["steps"] == 12 and result["warmup_steps"] == 1  # the seed's 500 warmup steps, capped at 10%
     assert result["args"]["batch_size"] == 4 and result["base"] == str(base)
     assert result["eval_loss"] is not None and result["eval_loss_before"] is not None
