@@ -314,6 +314,12 @@ class Settings(BaseSettings):
         le=15,
         description="Camera frames analysed per second during an answer (the page sends about 5; the rest are skipped).",
     )
+    server_live_behind_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="How far the live path (VAD, ASR) may fall behind real time before background work (grading, "
+        "the speculative reply, camera analysis) yields to it and the room says it is catching up.",
+    )
     server_preload_models: bool = Field(
         default=True, description="Load the LLM, ASR, TTS and vision models in the background at server start."
     )
