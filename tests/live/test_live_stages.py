@@ -83,12 +83,14 @@ def test_timing_observer() -> None:
         "total": 3.0,
         "speculative": True,
         "reason": "",
+        "behind_s": 0.0,
     }
     assert obs.turns == [obs.turns[0]] and not obs.active
-    obs.begin({"speech_end": 1.0, "turn_end": 1.5, "asr_done": 1.6}, "0.5 s of silence")
+    obs.begin({"speech_end": 1.0, "turn_end": 1.5, "asr_done": 1.6}, "0.5 s of silence", behind_s=2.4)
     obs.mark("text", 1.7)
     obs.mark("first_audio", 2.0)
-    assert (obs.finish() or {})["reason"] == "0.5 s of silence"
+    figures = obs.finish() or {}
+    assert figures["reason"] == "0.5 s of silence" and figures["behind_s"] == 2.4
 
 
 @pytest.mark.slow

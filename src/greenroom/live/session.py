@@ -442,10 +442,11 @@ class LiveSession:
             if self.phase in ("thinking", "finishing", "done"):
                 return
             self.phase = "thinking"
+            behind = self.lag.monitor.worst_s  # the worst delay behind real time while the candidate spoke
             await self._caught_up()
             await self.emit("turn_end", text=text or "", source=source, reason=ended.reason if ended else source)
             if ended is not None:
-                self.timing.begin(ended.times, ended.reason)
+                self.timing.begin(ended.times, ended.reason, behind)
             vision = await asyncio.to_thread(self._vision.end_turn) if self._vision is not None else None
             try:
                 reply, speculative = await self._reply.reply(text, source)
