@@ -40,6 +40,9 @@ def test_catch_up_holds_background_work_in_balanced_calls() -> None:
     c.observe(3.0)
     c.observe(0.5)
     assert not c.behind and calls == [True, False, True, False]
+    c.observe(3.0)
+    c.close()  # the session closes: let go, and never hold again
+    assert c.observe(5.0) is None and calls == [True, False, True, False, True, False]
 
 
 class Resources:

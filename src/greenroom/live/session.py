@@ -550,7 +550,7 @@ class LiveSession:
 
     async def close(self) -> None:
         self._hold_background(False)
-        self.lag.end()
+        self.lag.close()
         self._saver.cancel()
         await self._audio_q.put(None)
         if self.service is not None:

@@ -46,13 +46,16 @@ class CatchUp:
         self.monitor = LagMonitor(behind_s)
         self._pause = pause
         self._held = False
+        self._closed = False
 
     @property
     def behind(self) -> bool:
         return self.monitor.behind
 
     def observe(self, lag_s: float) -> bool | None:
-        """As `LagMonitor.observe`; on a change background work is held or let go."""
+        """As `LagMonitor.observe`; on a change background work is held or let go. Nothing after `close`."""
+        if self._closed:
+            return None
         change = self.monitor.observe(lag_s)
         if change is not None and change != self._held:
             self._held = change
@@ -66,3 +69,9 @@ class CatchUp:
             self._held = False
             self._pause(False)
         return was
+
+    def close(self) -> None:
+        """The session is closing: let background work go for good (a batch still being processed when the
+        session closes must not hold the grader again, or its thread would wait forever)."""
+        self._closed = True
+        self.end()
