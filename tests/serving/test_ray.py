@@ -132,8 +132,10 @@ def test_ray_serve_answers_and_a_burst_adds_replicas(ray_cluster: str, tmp_path:
         wait_for(lambda: engine.replicas()["interviewer"] >= 3, 90, "a third replica")
         print(f"Ray scaled 2 -> 3 replicas {time.monotonic() - t0:.1f} s into the burst")
         stop.set()
+        end = time.monotonic() + 90  # the calls in flight finish; one deadline for all of them
         for t in threads:
-            t.join(timeout=60)
+            t.join(timeout=max(0.1, end - time.monotonic()))
+        assert not any(t.is_alive() for t in threads), "calls still running 90 s after the burst"
         assert engine.status()["workers"] == 3
     finally:
         engine.close()
