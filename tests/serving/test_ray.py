@@ -107,7 +107,7 @@ def test_ray_serve_answers_and_a_burst_adds_replicas(ray_cluster: str, tmp_path:
         serving_max_workers=3,
         serving_upscale_delay_s=1.0,
         serving_request_timeout_s=120.0,
-        llm_max_tokens=48,
+        llm_max_tokens=16,  # short calls, back to back: the demand stays, the end of the burst comes fast
     )
     cfg = autoscaling_config(settings)
     assert cfg["target_ongoing_requests"] == pytest.approx(0.7)
@@ -165,15 +165,16 @@ def test_ray_grader_and_asr_deployments_answer(ray_cluster: str, tmp_path: Path,
         assert engine.replicas() == {"grader": 1, "asr": 1}
         grader = engine.chat_model(high=False)  # no interviewer here: the grader deployment answers
         assert isinstance(grader, ChatModel)
-        verdict = judge(grader, "What does an index do?", ["speeds up lookups"], "It makes lookups faster.")
-        assert isinstance(verdict, Rubric)  # the grader's real call: constrained JSON through the handle
         asr = engine.transcriber()
         assert asr is not None
-        got = asr.transcribe(espeak("The payment service was too slow."))
-        assert isinstance(got, Transcript) and got.model.startswith("whisper")
-        assert "payment" in got.text.lower(), got.text
+        heard: list[Transcript] = []  # the two deployments answer at the same time
+        listen = threading.Thread(target=lambda: heard.append(asr.transcribe(espeak("The payment service was slow."))))
+        listen.start()
+        verdict = judge(grader, "What does an index do?", ["speeds up lookups"], "It makes lookups faster.")
+        assert isinstance(verdict, Rubric)  # the grader's real call: constrained JSON through the handle
+        listen.join(timeout=120)
+        assert heard and isinstance(heard[0], Transcript) and heard[0].model.startswith("whisper")
+        assert "payment" in heard[0].text.lower(), heard[0].text
     finally:
         engine.close()
-    from ray import serve
-
-    assert not {engine.app_name(r) for r in engine.roles} & set(serve.status().applications)  # deleted
+    assert engine.status()["workers"] == 0  # disconnected: no Ray call (it would start a private cluster)

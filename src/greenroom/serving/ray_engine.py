@@ -168,9 +168,13 @@ class RayEngine:
         """Nothing to hold: the grader has its own replicas on Ray."""
 
     def replicas(self) -> dict[str, int]:
-        """Running replicas per role, from `serve.status()`."""
+        """Running replicas per role, from `serve.status()`; none once closed (a Ray call without a
+        connection would start a private local cluster)."""
+        import ray
         from ray import serve
 
+        if not self.handles or not ray.is_initialized():
+            return dict.fromkeys(self.roles, 0)
         out: dict[str, int] = {}
         apps = serve.status().applications
         for role in self.roles:
