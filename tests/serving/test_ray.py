@@ -28,10 +28,22 @@ pytestmark = [
 ]
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs (zombies, left to a PID 1 that may not reap, do not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
 def _stop_cluster(proc: subprocess.Popen[bytes]) -> None:
     """Stop the head and everything it started: they share its process group (`start_new_session`).
     Scoped like this rather than `ray stop`, which stops every Ray cluster of this user on the machine."""
-    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):  # a throwaway cluster: no long grace
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
@@ -39,9 +51,7 @@ def _stop_cluster(proc: subprocess.Popen[bytes]) -> None:
         end = time.monotonic() + grace
         while time.monotonic() < end:
             proc.poll()
-            try:
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
+            if not _group_alive(proc.pid):
                 return
             time.sleep(0.1)
 

@@ -138,7 +138,7 @@ class LocalPool:
                     raise ServingError(f"{n} model worker(s) were not ready after {timeout:.0f} s.")
                 self._cond.wait(min(left, 0.5))
 
-    def close(self, grace_s: float = 3.0) -> None:
+    def close(self, grace_s: float = 1.0) -> None:
         """Stop every worker: each is asked to stop, all get `grace_s` together, the rest are killed."""
         self._stop.set()
         with self._cond:
