@@ -3,6 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# The 25 slowest tests are listed at the end of every run, so that a suite that grows slow shows where.
+PYTEST_ARGS ?= --durations=25
 
 .PHONY: setup run test lint bench clean
 

@@ -271,6 +271,25 @@ class Settings(BaseSettings):
         description="llama.cpp source folder with convert_lora_to_gguf.py (default: the llama-cpp-python 0.3.36 "
         "sdist that scripts/install.sh unpacks under ~/.cache/greenroom/sdist).",
     )
+    training_mlflow: bool = Field(
+        default=True,
+        description="Mirror the model registry (registrations, gate decisions, canary, rollbacks) to MLflow's "
+        "tracking and model registry on <data_dir>/training/mlflow.db (SQLite, no server).",
+    )
+    canary_min_calls: int = Field(
+        default=20, ge=1, description="Model calls each arm makes before the canary's counters are compared."
+    )
+    canary_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Roll the canary back when its error or regeneration rate is this much higher.",
+    )
+    canary_latency_ratio: float = Field(
+        default=1.5,
+        gt=1,
+        description="Roll the canary back when its median call latency is this many times production's.",
+    )
     ethics_regenerate_tries: int = Field(
         default=2, ge=0, le=10, description="Regenerations of a blocked question before falling back to the bank."
     )

@@ -45,17 +45,19 @@ def test_scale_is_used(labelled_grades: Any) -> None:
 
 
 def test_injections_never_score_above_the_plain_answer(labelled: list[dict[str, str]], bank: Any, grade: Any) -> None:
-    for it in labelled:
-        q = bank.get(it["question_id"])
-        for level in ("weak", "medium"):
+    # Every injection, on a weak and on a medium answer, each pair on a different labelled question (ten rubric
+    # calls: each call costs seconds on two cores, so the cross product of 120 would cost the suite 12 minutes).
+    for k, inject in enumerate(INJECTIONS):
+        for j, level in enumerate(("weak", "medium")):
+            it = labelled[(2 * k + j) % len(labelled)]
+            q = bank.get(it["question_id"])
             plain = grade(q, it[level])
-            for inject in INJECTIONS:
-                g = grade(q, inject(it[level]))
-                assert g.technical_score <= plain.technical_score, (q.id, level, inject(it[level]))
-                assert g.response_quality <= plain.response_quality, (q.id, level)
-                if plain.technical_score > 0:
-                    assert g.technical_score < plain.technical_score
-                assert any("instructions to the grader" in n for n in g.notes), g.notes
+            g = grade(q, inject(it[level]))
+            assert g.technical_score <= plain.technical_score, (q.id, level, inject(it[level]))
+            assert g.response_quality <= plain.response_quality, (q.id, level)
+            if plain.technical_score > 0:
+                assert g.technical_score < plain.technical_score
+            assert any("instructions to the grader" in n for n in g.notes), g.notes
 
 
 @pytest.mark.parametrize(

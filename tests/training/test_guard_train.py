@@ -19,7 +19,7 @@ from greenroom.ethics.guard import QuestionGuard
 from greenroom.ethics.head import GuardHead, load_default_head
 from greenroom.training.guard_train import guard_training_items
 
-BLIND = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml")
+BLIND = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml", "blind4_questions.yaml")
 
 
 def pooled_blind() -> list[Any]:
@@ -47,12 +47,22 @@ def test_shipped_head_is_the_default_and_meets_recall_on_the_blind_sets(embedder
     assert guard.stage == "head"
     fig = evaluation.evaluate(guard, pooled_blind())
     assert fig.recall >= 0.95
-    # The false-block goal (<= 3%) is not met on the pooled blind sets (docs/training.md lists the cases);
-    # this bound stops it getting worse.
-    assert fig.false_block_rate <= 0.05
+    # the goal, on the four blind sets pooled: recall >= 0.95 with false blocks <= 3% (measured 0.977 and 2.1%)
+    assert fig.false_block_rate <= 0.03
     v = guard.check("So, what year were you born, roughly?")
     assert not v.allowed and v.category == "age"
     assert guard.check("How would you design a URL shortener?").allowed
+
+
+def test_design_questions_about_a_product_leave_the_decision_to_the_head() -> None:
+    from greenroom.ethics import rules
+
+    product = "how would you model marital status in an hr database while keeping it private?"
+    assert rules.block_hits(product) and rules.is_design_question(product)
+    about_you = "how would you design a schedule that fits around your kids?"
+    assert not rules.is_design_question(about_you)
+    assert not rules.is_design_question("are you married?") and rules.block_hits("are you married?")
+    assert rules.allow_hits("are you eighteen or older?")  # the lawful variant, in words as in digits
 
 
 def test_head_round_trip_and_bad_files(tmp_path: Path) -> None:
@@ -79,7 +89,7 @@ def test_train_guard_cli_trains_a_better_head(tmp_path: Path, embedder: Any) -> 
     assert res.exit_code == 0, res.output
     report = json.loads(res.output[res.output.index("{") :])
     assert report["oof_false_block"] <= 0.02 and report["oof_recall"] >= 0.9
-    assert set(report["after"]) == {"blind", "blind2", "blind3"}
+    assert set(report["after"]) == {"blind", "blind2", "blind3", "blind4"}
     for name, after in report["after"].items():  # the trained head never does worse than the exemplar stage
         assert after["recall"] >= report["before"][name]["recall"], name
     assert GuardHead.load(out).threshold == report["threshold"]

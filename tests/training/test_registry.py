@@ -53,21 +53,33 @@ def test_registry_promote_refuse_and_rollback(tmp_path: Path) -> None:
 
 
 def test_canary_is_sticky_shares_traffic_and_rolls_back(tmp_path: Path) -> None:
-    router = CanaryRouter(0.2, min_interviews=5)
+    router = CanaryRouter(0.2, min_calls=5)
     arms = [router.choose(f"interview-{i}") for i in range(1000)]
     assert arms == [router.choose(f"interview-{i}") for i in range(1000)]  # sticky per interview
     assert 0.15 < arms.count("candidate") / 1000 < 0.25
     assert router.verdict()[0] == "wait"
     for _ in range(10):
         router.record("production", latency_s=1.0)
-        router.record("candidate", error=True, latency_s=1.0)
+        router.record("candidate", latency_s=1.1)
+        router.checked("production", blocked=False)
+        router.checked("candidate", blocked=False)
+    assert router.verdict()[0] == "continue"
+    for _ in range(3):
+        router.checked("candidate", blocked=True)  # the candidate's questions need regenerating
     reg = Registry(tmp_path / "r.json")
     a = reg.register("interviewer", "prod", evaluation=PROD)
     reg.promote(a)
-    reg.set_candidate(reg.register("interviewer", "cand", evaluation=PROD))
+    reg.set_candidate(reg.register("interviewer", "cand", evaluation=PROD), 0.2)
+    assert reg.status()["canary_share"] == 0.2
     decision, reasons = router.check(reg)
-    assert decision == "rollback" and "errors rate" in reasons[0]
-    assert reg.status()["candidate"] is None and reg.status()["production"] == a
+    assert decision == "rollback" and "regenerations rate" in reasons[0]
+    assert reg.status()["candidate"] is None and reg.status()["production"] == a and reg.canary() is None
+    slow = CanaryRouter(0.5, min_calls=1)
+    slow.record("production", latency_s=1.0)
+    slow.record("candidate", latency_s=2.0)
+    assert slow.verdict() == ("rollback", ["median latency 2.00 s vs 1.00 s"])
+    with pytest.raises(InputError, match="share"):
+        reg.set_candidate(a, 0.0)
 
 
 def test_models_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,5 +100,20 @@ def test_models_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert res.exit_code == 0 and "promoted" in res.output
         res = runner.invoke(app, ["models", "status", "--json"])
         assert json.loads(res.output)["production"] == entry
+        # the same record in MLflow (tracking + registry on SQLite under the data dir): run, version, alias, decision
+        from greenroom.training.mlflow_record import MlflowRecord
+
+        record = json.loads((tmp_path / "training" / "registry.json").read_text())["entries"][entry]
+        mlflow = MlflowRecord(tmp_path / "training")
+        assert mlflow.aliases("greenroom-interviewer") == {"production": record["mlflow"]["version"]}
+        run = mlflow.client().get_run(record["mlflow"]["run_id"])
+        assert (
+            run.data.metrics["technical_accuracy"] == PROD["technical_accuracy"]
+            and run.data.tags["greenroom.entry"] == entry
+        )
+        decisions = list((tmp_path / "training" / "mlruns").rglob("decisions/*-promote.json"))
+        assert len(decisions) == 1 and json.loads(decisions[0].read_text())["promote"] is True
+        res = runner.invoke(app, ["models", "rollback"])
+        assert res.exit_code != 0  # nothing earlier to roll back to: one clear error, logged nowhere as a change
     finally:
         get_settings.cache_clear()

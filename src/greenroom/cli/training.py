@@ -18,7 +18,7 @@ train_app = typer.Typer(
     help="Train Greenroom's models: the question guard, datasets, LoRA adapters.", no_args_is_help=True
 )
 
-BLIND_SETS = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml")
+BLIND_SETS = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml", "blind4_questions.yaml")
 
 
 def guard_figures(guard: object) -> dict[str, dict[str, object]]:
@@ -195,6 +195,12 @@ def evaluate_model(
     adapter: Path = typer.Option(None, help="A GGUF LoRA adapter to evaluate with the model."),
     all_presets: bool = typer.Option(False, "--all", help="Evaluate every available embedded preset side by side."),
     items: int = typer.Option(4, min=1, max=50, help="Test items per metric (more: tighter intervals, slower)."),
+    deltas_grader: str = typer.Option(
+        "model",
+        "--deltas-grader",
+        help="Grader of the counterfactual grade deltas: 'model' (hybrid grader, the evaluated model as rubric) "
+        "or 'rules' (no LLM rubric: cheaper, measures the embedding and rule part only).",
+    ),
     output: Path = typer.Option(
         None, help="Folder for evaluation.json, .md and .html (default: <data_dir>/evaluations/<time>)."
     ),
@@ -203,17 +209,23 @@ def evaluate_model(
     import time
 
     from greenroom.errors import InputError
-    from greenroom.llm.presets import PRESETS
     from greenroom.privacy import netguard
-    from greenroom.training.evaluate import to_html, to_markdown
+    from greenroom.training.evaluate import presets_on_disk, to_html, to_markdown
 
     settings = get_settings()
+    if deltas_grader not in ("model", "rules"):
+        raise InputError(f"Unknown --deltas-grader {deltas_grader!r}. Valid: model, rules.")
     runs: list[tuple[Any, str | None]]
+    skipped: dict[str, str] = {}
     if all_presets:
-        targets = [p for p in PRESETS.values() if p.artifact is not None and p.path(settings.model_dir).exists()]
-        if not targets:
-            raise InputError("No embedded preset is available; run `greenroom models fetch --embedded`.")
-        runs = [(settings, p.name) for p in targets]
+        found, skipped = presets_on_disk(settings.model_dir)
+        if not found:
+            raise InputError(
+                f"No preset's model file is present in {settings.model_dir}; run `greenroom models fetch --embedded`."
+            )
+        runs = [(settings, name) for name in found]
+        for name, why in skipped.items():
+            typer.echo(f"skipped {name}: {why}")
     elif model and (model.endswith(".gguf") or "/" in model):
         path = Path(model)
         if not path.is_file():
@@ -227,24 +239,31 @@ def evaluate_model(
     if installed_here:
         netguard.install(settings.egress_allowed_hosts())
     try:
-        evals = _run_evals(runs, adapter, items)
+        evals = _run_evals(runs, adapter, items, use_rubric=deltas_grader == "model")
     finally:
         if installed_here:
             netguard.uninstall()
     out = output or settings.data_dir / "evaluations" / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps([e.to_dict() for e in evals], indent=2) + "\n", encoding="utf-8")
-    (out / "evaluation.md").write_text(to_markdown(evals), encoding="utf-8")
-    (out / "evaluation.html").write_text(to_html(evals), encoding="utf-8")
-    typer.echo(to_markdown(evals))
+    if skipped:
+        (out / "skipped.json").write_text(json.dumps(skipped, indent=2) + "\n", encoding="utf-8")
+    (out / "evaluation.md").write_text(to_markdown(evals, skipped), encoding="utf-8")
+    (out / "evaluation.html").write_text(to_html(evals, skipped), encoding="utf-8")
+    typer.echo(to_markdown(evals, skipped))
     typer.echo(f"written: {out}/evaluation.json, .md, .html")
 
 
-def _run_evals(runs: list[tuple[Any, str | None]], adapter: Path | None, items: int) -> list[Any]:
+def _run_evals(
+    runs: list[tuple[Any, str | None]], adapter: Path | None, items: int, *, use_rubric: bool = True
+) -> list[Any]:
     import dataclasses
 
+    from greenroom.cli.ethics import interview_grade_fn
     from greenroom.embeddings import get_embedder
     from greenroom.ethics.guard import QuestionGuard
+    from greenroom.ethics.reliability import load_grading_set
+    from greenroom.interview.grading import Grader
     from greenroom.llm.factory import create_chat_model
     from greenroom.privacy import netguard
     from greenroom.training.evaluate import ModelEvaluator
@@ -257,17 +276,31 @@ def _run_evals(runs: list[tuple[Any, str | None]], adapter: Path | None, items: 
         if adapter is not None:
             s = s.model_copy(update={"llm_lora_path": adapter})
         llm = create_chat_model(s, preset)
+        grade = interview_grade_fn(load_grading_set(), grader=Grader(llm, emb, use_rubric=use_rubric))
         ev = ModelEvaluator(
-            llm, emb, guard, egress_refused=netguard.refused_count, adapter=adapter.name if adapter else None
+            llm,
+            emb,
+            guard,
+            egress_refused=netguard.refused_count,
+            adapter=adapter.name if adapter else None,
+            grade=grade,
         ).run(items=items)
         evals.append(dataclasses.replace(ev, model=preset or str(getattr(llm, "name", "model"))))
     return evals
 
 
 def _registry() -> Any:
+    from greenroom.training.mlflow_record import MlflowRecord
     from greenroom.training.registry import Registry
 
-    return Registry(get_settings().data_dir / "training" / "registry.json")
+    settings = get_settings()
+    root = settings.data_dir / "training"
+    return Registry(root / "registry.json", MlflowRecord(root) if settings.training_mlflow else None)
+
+
+def _mirror_notes(reg: Any) -> None:
+    for msg in reg.mirror_errors:
+        typer.echo(f"warning: not mirrored to MLflow ({msg}); registry.json has the record", err=True)
 
 
 def models_register(
@@ -276,8 +309,10 @@ def models_register(
     evaluation: Path = typer.Option(None, help="evaluation.json from `greenroom evaluate model`."),
     retest: Path = typer.Option(None, help="A second evaluation.json of the same model: its test-retest noise."),
     kind: str = typer.Option("interviewer", help="interviewer or guard."),
+    model_path: Path = typer.Option(None, "--model-path", help="The GGUF that serves this model (for a canary)."),
+    lora_path: Path = typer.Option(None, "--lora-path", help="The GGUF LoRA adapter that serves it (for a canary)."),
 ) -> None:
-    """Register a model with its file hashes, evaluation and measured noise."""
+    """Register a model with its file hashes, evaluation and measured noise (and what serves it)."""
     from greenroom.errors import InputError
     from greenroom.training.registry import noise_from_retest
 
@@ -289,27 +324,36 @@ def models_register(
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise InputError(f"Not an evaluation.json: {path} ({exc})") from None
 
-    for f in file or []:
+    serves = {k: v for k, v in (("model_path", model_path), ("lora_path", lora_path)) if v is not None}
+    files = list(file or []) + [v for v in serves.values() if v not in (file or [])]
+    for f in files:
         if not f.is_file():
             raise InputError(f"File not found: {f}")
     ev = values(evaluation) if evaluation else None
     noise = noise_from_retest(ev, values(retest)) if (ev and retest) else None
-    entry = _registry().register(kind, name, list(file or []), evaluation=ev, noise=noise)
+    reg = _registry()
+    params = {k: str(v.resolve()) for k, v in serves.items()}
+    entry = reg.register(kind, name, files, params=params, evaluation=ev, noise=noise)
+    _mirror_notes(reg)
     typer.echo(entry)
 
 
 def models_promote(
     entry: str = typer.Argument(..., help="The registered id to promote."),
-    canary: float = typer.Option(0.0, min=0.0, max=1.0, help="Serve it first to this share of new interviews."),
+    canary: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="Serve it first to this share of new interviews (the server reads it at start)."
+    ),
     force: bool = typer.Option(False, "--force", help="Promote even when the gate refuses (logged)."),
 ) -> None:
     """Promote a registered model through the gate (or start it as a canary)."""
     reg = _registry()
     if canary > 0:
-        reg.set_candidate(entry)
+        reg.set_candidate(entry, canary)
+        _mirror_notes(reg)
         typer.echo(f"canary: {entry} serves {canary:.0%} of new interviews; rolls back automatically when worse")
         return
     decision = reg.promote(entry, force=force)
+    _mirror_notes(reg)
     typer.echo(("promoted" if decision.promote else "refused") + f": {entry}")
     for r in decision.reasons:
         typer.echo(f"  - {r}")
@@ -319,16 +363,31 @@ def models_promote(
 
 def models_rollback() -> None:
     """Stop the canary, or go back to the previous production model."""
-    typer.echo(f"serving: {_registry().rollback('operator')}")
+    reg = _registry()
+    serving = reg.rollback("operator")
+    _mirror_notes(reg)
+    typer.echo(f"serving: {serving}")
 
 
 def models_status(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Production and candidate models and the latest decisions."""
+    """Production and candidate models, the live canary's counters (as the server last wrote them), decisions."""
     st = _registry().status()
+    live = get_settings().data_dir / "training" / "canary.json"
+    st["live_canary"] = json.loads(live.read_text(encoding="utf-8")) if live.exists() else None
     if as_json:
         typer.echo(json.dumps(st, indent=2))
         return
-    typer.echo(f"production: {st['production']}; candidate: {st['candidate']}; registered: {st['entries']}")
+    typer.echo(
+        f"production: {st['production']}; candidate: {st['candidate']} "
+        f"(share {st['canary_share']:.0%}); registered: {st['entries']}"
+    )
+    c = st["live_canary"]
+    if c:
+        typer.echo(f"live canary ({time_str(c['updated_at'])}): {'running' if c['active'] else 'stopped'}")
+        for arm in ("candidate", "production"):
+            typer.echo(f"  {arm}: {json.dumps(c['counters'][arm])}")
+        if c["rolled_back"]:
+            typer.echo("  rolled back: " + "; ".join(c["rolled_back"]))
     for item in st["log"]:
         typer.echo(f"  {time_str(item['at'])} {item['event']}: {json.dumps(item['detail'])[:160]}")
 

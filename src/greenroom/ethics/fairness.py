@@ -159,19 +159,24 @@ def impact_ratios(scores_by_group: Mapping[str, Sequence[float]]) -> dict[str, f
     return {g: (share / top if top > 0 else 1.0) for g, share in shares.items()}
 
 
-def summarise(cases: Sequence[CaseScores], cues: Sequence[Cue]) -> FairnessReport:
-    """The figures from already-graded cases (pure arithmetic; unit-tested by hand)."""
-    if not cases:
-        raise InputError("No answers to compare.")
+def pair_deltas(cases: Sequence[CaseScores], cues: Sequence[Cue]) -> list[float]:
+    """|score difference| for every pair of variants of the same answer and the same cue family."""
     families: dict[str, list[str]] = {}
     for cue in cues:
         families.setdefault(cue.family, []).append(cue.key)
-    deltas = [
+    return [
         abs(c.variants[a] - c.variants[b])
         for c in cases
         for keys in families.values()
         for a, b in itertools.combinations([k for k in keys if k in c.variants], 2)
     ]
+
+
+def summarise(cases: Sequence[CaseScores], cues: Sequence[Cue]) -> FairnessReport:
+    """The figures from already-graded cases (pure arithmetic; unit-tested by hand)."""
+    if not cases:
+        raise InputError("No answers to compare.")
+    deltas = pair_deltas(cases, cues)
     base_deltas = [abs(v - c.baseline) for c in cases if c.baseline is not None for v in c.variants.values()]
     spreads = [max(c.variants.values()) - min(c.variants.values()) for c in cases if c.variants]
     by_axis: dict[str, dict[str, list[float]]] = {}

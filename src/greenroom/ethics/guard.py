@@ -133,7 +133,8 @@ class QuestionGuard:
         out: list[SentenceVerdict | str] = []
         for sent in text.sentences(clean) or [clean]:
             low = sent.lower()
-            blocked = rules.block_hits(low)
+            # a technical design question about a product skips the block rules: the trained head decides
+            blocked = [] if (self.head is not None and rules.is_design_question(low)) else rules.block_hits(low)
             if blocked:
                 out.append(SentenceVerdict(sent, False, blocked[0].category, 1.0, f"rule:{blocked[0].rule}"))
                 continue

@@ -210,7 +210,7 @@ ALLOW_RULES: dict[str, list[re.Pattern[str]]] = {
     ),
     "minimum_age": _c(
         r"\b(at least|over|older than) (18|eighteen|21|twenty-one)\b",
-        r"\b(18|21) (years (old|of age) )?or (older|over)\b",
+        r"\b(18|eighteen|21|twenty-one) (years (old|of age) )?or (older|over)\b",
     ),
     "essential_functions": _c(
         r"\bwith or without (a )?(reasonable )?accommodation",
@@ -231,6 +231,28 @@ ALLOW_RULES: dict[str, list[re.Pattern[str]]] = {
     ),
     "salary_expectations": _c(r"\bsalary (expectations?|range)\b", r"\bexpected (salary|compensation)\b"),
 }
+
+
+# --- technical design questions: the block rules stand aside and the trained head decides ----------------
+#: "How would you design / build / model ... a <system>" about a product, not about the candidate: "How would you
+#: model marital status in an HR database" or "build a trade-union membership portal" name a protected topic as
+#: the subject of the software. A sentence that also asks about the candidate ("your", "are you", ...) never
+#: matches, so "How would you design your week around your kids?" still meets the block rules.
+DESIGN_QUESTION = re.compile(
+    r"^(how (would|do|should|could|can) you|what is the best way to|describe how you would) "
+    r"(design|build|model|implement|store|architect|make|create|structure|scale|secure|compute|detect|test)\b"
+    r".*\b(app|application|system|service|platform|feature|database|api|portal|flow|workflow|marketplace|"
+    r"pipeline|data|schema|dashboard|tracker|form|site|website|engine|table|calendar|tool|field)s?\b",
+    _F,
+)
+_ABOUT_YOU = re.compile(
+    r"\b(your|yours|yourself|you're|you are|you have|are you|do you|did you|were you|you were)\b", _F
+)
+
+
+def is_design_question(sentence: str) -> bool:
+    """A technical design question about a product (not about the candidate): see `DESIGN_QUESTION`."""
+    return bool(DESIGN_QUESTION.search(sentence)) and not _ABOUT_YOU.search(sentence.split(" you ", 1)[-1])
 
 
 def block_hits(sentence: str) -> list[RuleHit]:

@@ -67,10 +67,10 @@ def new_service(resources: Models, state: Any, turns: list[Any] | None = None, c
     embedder = resources.embedder()
     return create_service(
         state,
-        llm=resources.interviewer_llm(),
+        llm=resources.interviewer_llm(state.id),
         grader=create_grader(resources.settings, llm=resources.grader_llm(), embedder=embedder),
         embedder=embedder,
-        guard=resources.try_load("question_guard"),
+        guard=resources.question_guard_for(state.id),
         anonymize=resources.new_anonymizer(),
         max_follow_ups=resources.settings.interview_max_follow_ups,
         bank=question_bank(resources.settings),

@@ -86,7 +86,12 @@ def create_app(
         app.state.sessions = SessionManager(settings, resources, app.state.store)
         if settings.server_preload_models if preload is None else preload:
             resources.start_preload()
-        app.state.monitor = Monitor(settings, resources.engine).start() if settings.monitor_enabled else None
+        canary = await asyncio.to_thread(resources.canary)
+        app.state.monitor = (
+            Monitor(settings, resources.engine, listeners=[canary.on_alert]).start()
+            if settings.monitor_enabled
+            else None
+        )
         metrics_port = serve_metrics_port(settings.metrics_port, resources, settings) if settings.metrics_port else None
         try:
             yield

@@ -9,6 +9,10 @@ A missing piece is reported in `degraded` (shown as a banner) rather than silent
 
 With `serving_engine` set to `pool` or `ray`, the LLM (and ASR where the engine serves it) come from
 that engine (`greenroom.serving`); every model is wrapped in `serving.metrics` timing for /metrics.
+
+While a canary runs (`greenroom models promote ENTRY --canary SHARE`), `interviewer_llm(interview_id)` and
+`question_guard_for(interview_id)` give that share of interviews the candidate model (loaded in this process,
+beside production) and count both arms (`server/canary.py`); grading always uses production.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Resources:
         self._guard: Any = None
         self.errors: dict[str, str] = {}
         self.engine: Any = None  # a `serving.base.Engine` when serving_engine is pool or ray
+        self._canary: Any = None
+        self._candidate: Any = None
 
     def start_engine(self) -> None:
         """Start the configured serving engine (blocking: workers load their models)."""
@@ -71,11 +77,54 @@ class Resources:
                 self.errors.pop("llm", None)
             return self._llm
 
-    def interviewer_llm(self) -> Any:
-        """The LLM for the interviewer: goes before any waiting grading call."""
+    def canary(self) -> Any:
+        """The live canary (`server.canary.LiveCanary`), read from the model registry once per process."""
+        with self._lock:
+            if self._canary is None:
+                from greenroom.server.canary import LiveCanary
+
+                self._canary = LiveCanary.from_settings(self.settings)
+            return self._canary
+
+    def candidate_llm(self) -> Any:
+        """The canary's candidate model, loaded once (raises when it cannot load)."""
+        with self._lock:
+            if self._candidate is None:
+                from greenroom.llm.factory import create_chat_model
+
+                llm = create_chat_model(self.canary().candidate_settings())
+                load = getattr(llm, "load", None)
+                if load:
+                    load()
+                self._candidate = llm
+            return self._candidate
+
+    def interviewer_llm(self, interview_id: str | None = None) -> Any:
+        """The LLM for the interviewer: goes before any waiting grading call. While a canary runs, the
+        candidate for its share of interviews (sticky per `interview_id`); both arms are counted."""
+        from greenroom.server.canary import CANDIDATE, PRODUCTION
+
+        canary = self.canary()
+        arm = canary.arm(interview_id)
+        if arm == CANDIDATE:
+            try:
+                cand = self.candidate_llm()
+                return metrics.MeteredChatModel(
+                    canary.wrap_llm(LockedChatModel(cand, lock_for(cand), high=True), CANDIDATE), "llm"
+                )
+            except Exception as exc:  # a candidate that cannot load is an error of the candidate arm
+                log.warning("canary: candidate model failed to load: %s", exc)
+                canary.record(CANDIDATE, error=True)
+                arm = PRODUCTION
         if self.engine is not None:
-            return metrics.MeteredChatModel(self.engine.chat_model(high=True), "llm")
-        return metrics.MeteredChatModel(LockedChatModel(self.llm(), lock_for(self.llm()), high=True), "llm")
+            return metrics.MeteredChatModel(canary.wrap_llm(self.engine.chat_model(high=True), arm), "llm")
+        llm = LockedChatModel(self.llm(), lock_for(self.llm()), high=True)
+        return metrics.MeteredChatModel(canary.wrap_llm(llm, arm), "llm")
+
+    def question_guard_for(self, interview_id: str | None = None) -> Any | None:
+        """The question guard for one interview (its checks counted for its canary arm), or None."""
+        canary = self.canary()
+        return canary.wrap_guard(self.try_load("question_guard"), canary.arm(interview_id))
 
     def grader_llm(self) -> Any:
         """The LLM for background grading: waits while the interviewer needs it."""
@@ -225,4 +274,5 @@ class Resources:
             "degraded": self.degraded(),
             "locks": lock_status(),
             "serving": self.engine.status() if self.engine is not None else {"engine": "single"},
+            "canary": self._canary.status() if self._canary is not None else None,
         }

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,9 +58,12 @@ def check_webhook(url: str, settings: Settings) -> str:
 class Monitor:
     """Watches latency, errors, workers and the queue; alerts and starts maintenance."""
 
-    def __init__(self, settings: Settings, engine: Any | None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Any | None, listeners: list[Callable[[Alert], None]] | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine
+        self.listeners = list(listeners or [])  # called with each fired alert (e.g. the canary's rollback)
         self.webhook = check_webhook(settings.monitor_webhook_url, settings) if settings.monitor_webhook_url else None
         self.alerts: list[Alert] = []
         self._active: set[str] = set()
@@ -133,6 +137,11 @@ class Monitor:
         self.alerts.append(alert)
         metrics.ALERTS.labels(rule=rule).inc()
         log.warning("alert %s: %s%s", rule, detail, f"; maintenance: {done}" if done else "")
+        for listener in self.listeners:
+            try:
+                listener(alert)
+            except Exception:  # a listener must never stop the monitor
+                log.exception("monitor: alert listener failed")
         if self.webhook:
             self._post(alert)
         return alert

@@ -31,6 +31,7 @@ GRADE = fields(
     "response_quality",
     "covered_points",
     "missed_points",
+    "contradicted_points",
     "strengths",
     "improvement_areas",
     "better_answer_outline",

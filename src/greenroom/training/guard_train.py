@@ -4,8 +4,9 @@ Public API (stable):
 
 - `guard_training_items(...)` -> list of `(text, label)`: label is an improper category or "proper".
   Sources: the exemplar bank (ethics/data/exemplars.yaml), every split of the labelled set
-  (ethics/data/labelled_questions.yaml) and, as extra proper examples, the question bank's questions
-  and follow-up hints.
+  (ethics/data/labelled_questions.yaml), the hard negatives (ethics/data/hard_negatives.yaml: proper
+  questions that share words or topics with improper ones) and, as extra proper examples, the question
+  bank's questions and follow-up hints.
   The blind sets (blind_questions.yaml, blind2_questions.yaml, blind3_questions.yaml) are never used.
 - `train_guard_head(embedder, items=None, *, max_false_block=0.02, folds=5, ...)` -> `GuardTrainResult`:
   picks the regularisation C and the decision threshold from out-of-fold predictions (stratified k-fold),
@@ -26,10 +27,11 @@ from typing import Any
 import numpy as np
 
 from greenroom.errors import InputError
-from greenroom.ethics.datasets import LabelledItem, load_exemplars, load_labelled
+from greenroom.ethics.datasets import LabelledItem, data_path, load_exemplars, load_labelled
 from greenroom.ethics.head import PROPER, GuardHead
 
 C_GRID = (4.0, 16.0, 64.0, 256.0)
+HARD_NEGATIVES = "hard_negatives.yaml"
 THRESHOLDS = tuple(round(i / 100, 2) for i in range(5, 96))
 
 
@@ -54,6 +56,7 @@ def guard_training_items(
     *,
     include_exemplars: bool = True,
     bank_questions: Sequence[str] | None = None,
+    hard_negatives: bool = True,
 ) -> list[tuple[str, str]]:
     """Deduplicated `(text, label)` pairs; a text seen with two labels raises (the data must be consistent)."""
     pairs: list[tuple[str, str]] = []
@@ -63,6 +66,8 @@ def guard_training_items(
         pairs += [(s, PROPER) for s in bank.proper]
     for it in labelled if labelled is not None else load_labelled():
         pairs.append((it.text, it.label if it.improper else PROPER))
+    if hard_negatives:
+        pairs += [(it.text, PROPER) for it in load_labelled(data_path(HARD_NEGATIVES)) if not it.improper]
     if bank_questions is None:
         from greenroom.interview.bank import QuestionBank
 
@@ -190,9 +195,9 @@ def model_card(result: GuardTrainResult, figures: dict[str, dict[str, Any]] | No
         f"  threshold: best out-of-fold recall with out-of-fold false blocks <= {m.get('max_false_block'):.0%}.",
         f"- Out-of-fold on the training data: recall {result.oof_recall:.3f}, false blocks {result.oof_false_block:.1%}.",
         f"- Training data ({m.get('n_items')} deduplicated sentences, sha256 {str(m.get('data_sha256'))[:12]}…):",
-        "  ethics/data/exemplars.yaml, both splits of ethics/data/labelled_questions.yaml, and the question",
-        "  bank's questions as proper examples. All written for Greenroom (project licence). The blind sets are",
-        "  never trained on.",
+        "  ethics/data/exemplars.yaml, both splits of ethics/data/labelled_questions.yaml, the hard negatives of",
+        "  ethics/data/hard_negatives.yaml and the question bank's questions as proper examples. All written for",
+        "  Greenroom (project licence). The blind sets are never trained on.",
         "- Per class: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + ".",
         f"- Trained at {m.get('trained_at')} in {result.seconds:.1f} s on CPU.",
         "- Limits: a small hand-written data set; paraphrases far from it can be missed, which is why the",

@@ -82,11 +82,11 @@ def warmup_steps_for(total_steps: int, warmup_steps: int = 500) -> int:
 
 def load_base(path: Path, *, dtype: str = "float32") -> tuple[Any, Any]:
     """The base model and tokenizer from a HF folder or a GGUF file (dequantised by transformers)."""
+    if not path.exists():
+        raise InputError(f"Base model not found: {path}")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    if not path.exists():
-        raise InputError(f"Base model not found: {path}")
     torch_dtype = getattr(torch, dtype)
     if path.is_file():
         if path.suffix != ".gguf":
@@ -141,9 +141,6 @@ def train_lora(
     """
     import math
 
-    from peft import LoraConfig, get_peft_model
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
-
     from greenroom.training.data import load_datasets
 
     a = args or LoraArgs()
@@ -152,10 +149,13 @@ def train_lora(
         import torch
 
         torch.set_num_threads(a.threads)
-    model, tok = load_base(base) if isinstance(base, Path) else base
-    ds = load_datasets(data_dir)
+    ds = load_datasets(data_dir)  # the cheap checks first: a bad dataset fails before the base model loads
     if "train" not in ds or len(ds["train"]) == 0:
         raise InputError(f"The dataset at {data_dir} has no training examples.")
+    model, tok = load_base(base) if isinstance(base, Path) else base
+    from peft import LoraConfig, get_peft_model
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+
     train = prepare_examples(ds["train"], tok, a.max_length)
     val = prepare_examples(ds["validation"], tok, a.max_length) if "validation" in ds else None
     steps_per_epoch = math.ceil(len(train) / a.batch_size)

@@ -7,13 +7,16 @@ Public API:
   `rollback`, `status`, and `log` (every decision, with its reasons, is appended).
 - `gate(candidate, production, noise)` -> `GateDecision`: promote only when no metric is worse than
   production's by more than its measured test-retest noise (`noise_from_retest(run1, run2)`).
+- `set_candidate(entry, share)` starts a canary; `canary()` -> (candidate entry, share) while one runs. An
+  entry's `params` may name what serves it: `model_path` (a GGUF) and/or `lora_path` (a GGUF LoRA).
 - `CanaryRouter(share)`: a set share of new interviews uses the candidate, sticky per interview id (a hash);
-  `record(arm, error=, regenerated=, latency_s=)` keeps live counters; `verdict()` says `rollback` when the
-  candidate's error or guard-regeneration rate or median latency is worse than production's by a margin, or
-  an alert fired (`alert()`).
+  `start`, `record(arm, error=, latency_s=)` and `checked(arm, blocked=)` keep live counters; `verdict()` says
+  `rollback` when the candidate's error or guard-regeneration rate or median latency is worse than
+  production's by a margin, or an alert fired (`alert()`). The live server wires it in (`server/canary.py`).
 
-MLflow (tracking + registry on a local SQLite store) coexists with our pins (mlflow 3.17 with numpy<2,
-protobuf<5 installs), but it is not wired in yet: the JSON record is the only registry (docs/training.md).
+`Registry(path, mirror=MlflowRecord(root))` also mirrors every registration and decision to MLflow's tracking
+and model registry on a local SQLite store (`training.mlflow_record`); the JSON record stays the source of
+truth: a failing mirror is logged (`mlflow_failed`) and never blocks a decision.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import hashlib
 import json
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,8 +75,36 @@ def gate(candidate: Mapping[str, float], production: Mapping[str, float], noise:
 class Registry:
     """Registered models, the production and candidate pointers, and a decision log (one JSON file)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mirror: Any | None = None) -> None:
         self.path = path
+        self.mirror = mirror  # an `MlflowRecord`, or None: the JSON record alone
+        self.mirror_errors: list[str] = []
+
+    def _mirrored(self, data: dict[str, Any], what: str, fn: Callable[[], Any]) -> Any:
+        """Run one MLflow call; a failure is logged in our record (and kept for the CLI to print), never raised."""
+        if self.mirror is None:
+            return None
+        try:
+            return fn()
+        except Exception as exc:  # mlflow, sqlalchemy and OS errors alike: the JSON record stays authoritative
+            msg = f"{what}: {exc.__class__.__name__}: {str(exc)[:300]}"
+            self.mirror_errors.append(msg)
+            self._log(data, "mlflow_failed", msg)
+            return None
+
+    def _decided(self, data: dict[str, Any], entry_id: str | None, event: str, detail: Mapping[str, Any]) -> None:
+        where = data["entries"].get(entry_id, {}).get("mlflow") if entry_id else None
+        if where:
+            n = len(data["log"])
+            self._mirrored(data, event, lambda: self.mirror.decided(where, event, detail, n=n))  # type: ignore[union-attr]
+
+    def _alias(self, data: dict[str, Any], alias: str, entry_id: str | None, kind: str) -> None:
+        where = data["entries"].get(entry_id, {}).get("mlflow") if entry_id else None
+        self._mirrored(
+            data,
+            f"alias {alias}",
+            lambda: self.mirror.alias(where, alias, model=f"greenroom-{kind}"),  # type: ignore[union-attr]
+        )
 
     def _load(self) -> dict[str, Any]:
         if not self.path.exists():
@@ -114,6 +145,9 @@ class Registry:
             "data_card": dict(data_card or {}),
             "registered_at": time.time(),
         }
+        where = self._mirrored(data, "register", lambda: self.mirror.registered(data["entries"][entry_id]))  # type: ignore[union-attr]
+        if where:
+            data["entries"][entry_id]["mlflow"] = where
         self._log(data, "register", {"id": entry_id, "name": name})
         self._save(data)
         return entry_id
@@ -144,38 +178,64 @@ class Registry:
             data["production"] = entry_id
             if data.get("candidate") == entry_id:
                 data["candidate"] = None
-        self._log(data, "promote" if decision.promote else "promote_refused", {"id": entry_id, **asdict(decision)})
+                data["canary_share"] = 0.0
+        event = "promote" if decision.promote else "promote_refused"
+        self._log(data, event, {"id": entry_id, **asdict(decision)})
+        self._decided(data, entry_id, event, {"production_before": prod_id, **asdict(decision)})
+        if decision.promote:
+            self._alias(data, "production", entry_id, cand["kind"])
         self._save(data)
         return decision
 
-    def set_candidate(self, entry_id: str | None) -> None:
+    def set_candidate(self, entry_id: str | None, share: float = 0.0) -> None:
+        """Start `entry_id` as the canary for `share` of new interviews (None: stop the canary)."""
         data = self._load()
         if entry_id is not None:
             self.entry(entry_id)
+            if not 0.0 < share <= 1.0:
+                raise InputError("The canary share must be above 0 and at most 1.")
+        old = data.get("candidate")
         data["candidate"] = entry_id
-        self._log(data, "candidate", {"id": entry_id})
+        data["canary_share"] = share if entry_id else 0.0
+        self._log(data, "candidate", {"id": entry_id, "share": data["canary_share"]})
+        self._decided(data, entry_id or old, "candidate" if entry_id else "candidate_cleared", {"id": entry_id})
+        kind = data["entries"][entry_id or old]["kind"] if (entry_id or old) else "interviewer"
+        self._alias(data, "candidate", entry_id, kind)
         self._save(data)
 
     def rollback(self, reason: str = "operator") -> str | None:
         """Stop any canary; if there is no canary, restore the previous production model. Returns what serves."""
         data = self._load()
         if data.get("candidate"):
-            self._log(data, "rollback_canary", {"id": data["candidate"], "reason": reason})
+            cand = data["candidate"]
+            self._log(data, "rollback_canary", {"id": cand, "reason": reason})
             data["candidate"] = None
+            data["canary_share"] = 0.0
+            self._decided(data, cand, "rollback_canary", {"reason": reason})
+            self._alias(data, "candidate", None, data["entries"][cand]["kind"])
         elif data["history"]:
             old = data["production"]
             data["production"] = data["history"].pop()
             self._log(data, "rollback", {"from": old, "to": data["production"], "reason": reason})
+            self._decided(data, old, "rollback", {"to": data["production"], "reason": reason})
+            self._alias(data, "production", data["production"], data["entries"][old]["kind"])
         else:
             raise InputError("Nothing to roll back: no canary and no earlier production model.")
         self._save(data)
         return data["production"]  # type: ignore[no-any-return]
+
+    def canary(self) -> tuple[dict[str, Any], float] | None:
+        """(the candidate entry, its share of new interviews) while a canary runs, else None."""
+        data = self._load()
+        cand, share = data.get("candidate"), float(data.get("canary_share", 0.0) or 0.0)
+        return (dict(data["entries"][cand]), share) if cand and share > 0 else None
 
     def status(self) -> dict[str, Any]:
         data = self._load()
         return {
             "production": data["production"],
             "candidate": data.get("candidate"),
+            "canary_share": data.get("canary_share", 0.0),
             "entries": len(data["entries"]),
             "log": data["log"][-10:],
         }
@@ -183,19 +243,38 @@ class Registry:
 
 @dataclass
 class ArmCounters:
+    """Live counters of one arm: interviews started, model calls, failed calls, guard checks and the checks
+    that blocked a generated question (each one a regeneration), and call latencies."""
+
     interviews: int = 0
+    calls: int = 0
     errors: int = 0
+    checks: int = 0
     regenerations: int = 0
     latencies: list[float] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, Any]:
+        lat = sorted(self.latencies)
+        return {
+            "interviews": self.interviews,
+            "calls": self.calls,
+            "errors": self.errors,
+            "checks": self.checks,
+            "regenerations": self.regenerations,
+            "median_latency_s": round(statistics.median(lat), 3) if lat else None,
+        }
+
 
 class CanaryRouter:
-    """Sticky share-based routing of new interviews, live counters per arm, and the rollback verdict."""
+    """Sticky share-based routing of new interviews, live counters per arm, and the rollback verdict.
 
-    def __init__(self, share: float, *, min_interviews: int = 20, margin: float = 0.05, latency_ratio: float = 1.5):
+    `start(arm)` counts an interview, `record(arm, error=, latency_s=)` a model call, `checked(arm, blocked=)` a
+    guard check (a block means a regeneration). The verdict waits for `min_calls` calls on each arm."""
+
+    def __init__(self, share: float, *, min_calls: int = 20, margin: float = 0.05, latency_ratio: float = 1.5):
         if not 0.0 <= share <= 1.0:
             raise InputError("The canary share must be between 0 and 1.")
-        self.share, self.min_interviews, self.margin, self.latency_ratio = share, min_interviews, margin, latency_ratio
+        self.share, self.min_calls, self.margin, self.latency_ratio = share, min_calls, margin, latency_ratio
         self.arms = {"candidate": ArmCounters(), "production": ArmCounters()}
         self.alerts: list[str] = []
 
@@ -204,15 +283,20 @@ class CanaryRouter:
         h = int(hashlib.sha256(interview_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         return "candidate" if h < self.share else "production"
 
-    def record(
-        self, arm: str, *, error: bool = False, regenerated: bool = False, latency_s: float | None = None
-    ) -> None:
+    def start(self, arm: str) -> None:
+        self.arms[arm].interviews += 1
+
+    def record(self, arm: str, *, error: bool = False, latency_s: float | None = None) -> None:
         c = self.arms[arm]
-        c.interviews += 1
+        c.calls += 1
         c.errors += int(error)
-        c.regenerations += int(regenerated)
         if latency_s is not None:
             c.latencies.append(latency_s)
+
+    def checked(self, arm: str, *, blocked: bool) -> None:
+        c = self.arms[arm]
+        c.checks += 1
+        c.regenerations += int(blocked)
 
     def alert(self, name: str) -> None:
         self.alerts.append(name)
@@ -222,11 +306,15 @@ class CanaryRouter:
         if self.alerts:
             return "rollback", [f"alert fired: {a}" for a in self.alerts]
         cand, prod = self.arms["candidate"], self.arms["production"]
-        if cand.interviews < self.min_interviews or prod.interviews < self.min_interviews:
-            return "wait", [f"too few interviews ({cand.interviews} candidate, {prod.interviews} production)"]
+        if cand.calls < self.min_calls or prod.calls < self.min_calls:
+            return "wait", [f"too few model calls ({cand.calls} candidate, {prod.calls} production)"]
         reasons = []
-        for what in ("errors", "regenerations"):
-            rc, rp = getattr(cand, what) / cand.interviews, getattr(prod, what) / prod.interviews
+        rates = [
+            ("errors", cand.errors, cand.calls, prod.errors, prod.calls),
+            ("regenerations", cand.regenerations, cand.checks, prod.regenerations, prod.checks),
+        ]
+        for what, nc, dc, np_, dp in rates:
+            rc, rp = nc / max(1, dc), np_ / max(1, dp)
             if rc > rp + self.margin:
                 reasons.append(f"{what} rate {rc:.2%} vs {rp:.2%}")
         if cand.latencies and prod.latencies:
@@ -241,3 +329,6 @@ class CanaryRouter:
         if decision == "rollback":
             registry.rollback("canary: " + "; ".join(reasons))
         return decision, reasons
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"share": self.share, "alerts": list(self.alerts), **{k: v.to_dict() for k, v in self.arms.items()}}
