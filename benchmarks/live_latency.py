@@ -1,6 +1,6 @@
 """Live latency: from the end of the candidate's speech to the first interviewer audio, in a real browser.
 
-Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py [--turns 12] [--end-silence 2.0] [--policy rules]
+Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py [--turns 12] [--end-silence 2.0] [--policy rules] [--busy]
      PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py --end-of-turn [--answers 32] [--paced 4]
 The second form is `benchmarks/turn_end.py`: rules only against Smart Turn against both, on 30+ spoken answers
 with thinking pauses and the real recordings, idle and with one core busy (see its docstring).
@@ -12,7 +12,10 @@ per stage, as the server measured them:
 - ASR tail: turn end -> transcript ready (most of the answer was transcribed while it was spoken);
 - next text: transcript -> the interviewer's next utterance (redaction, follow-up choice, LLM phrasing);
 - first audio: text -> first synthesised sentence sent to the page;
-- total, and total without the end-of-turn wait (the processing the candidate waits for).
+- total, and total without the end-of-turn wait (the processing the candidate waits for);
+- behind: the worst delay of the live path (VAD, ASR) behind real time while the candidate spoke (the room
+  says it is catching up past `server_live_behind_s`).
+`--busy` keeps one core busy for the whole run (stress-ng --cpu 1, or a Python loop), as another program would.
 The browser also records when the first audio chunk arrived; the page-side figure is the same path plus
 the socket. Times are wall-clock on this machine, so a busy machine (see the load average) is slower.
 """
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,9 +61,11 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=5)
     ap.add_argument("--follow-ups", type=int, default=1)
     ap.add_argument("--camera", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--busy", action="store_true", help="Keep one core busy throughout (stress-ng --cpu 1).")
     args = ap.parse_args()
 
-    from tests.web.browser import chromium, espeak_wav, face_y4m, live_server
+    from benchmarks.turn_end import busy_core
+    from tests.web.browser import espeak_wav, face_y4m
 
     from greenroom.config import Settings, default_data_dir
 
@@ -86,6 +92,20 @@ def main() -> None:
     )
     timings: list[dict[str, float]] = []
     t_start = time.perf_counter()
+    spin = busy_core(3600) if args.busy else None
+    try:
+        run(args, settings, wav, y4m, timings)
+    finally:
+        if spin is not None:
+            spin.kill()
+            spin.wait()
+    report(timings, t_start, busy=args.busy)
+
+
+def run(args: argparse.Namespace, settings: Any, wav: Path, y4m: Path, timings: list[dict[str, float]]) -> None:
+    """Voice interviews in Chromium until `args.turns` answers are timed (appended to `timings`)."""
+    from tests.web.browser import chromium, live_server
+
     with live_server(settings) as srv, chromium(wav, y4m) as browser:
         resources = srv.app.state.resources
         page = browser.new_page()
@@ -121,19 +141,29 @@ def main() -> None:
             timings += got
             print(f"interview {sid[:8]}: {len(got)} answers timed ({len(timings)} so far)")
         print(f"voice: {getattr(resources.synthesizer(), 'name', '?')} (fallback: {resources.synthesizer().fallback})")
+
+
+def report(timings: list[dict[str, float]], t_start: float, *, busy: bool) -> None:
     stages = ["end_of_turn", "asr_tail", "next_text", "first_audio", "total"]
     for t in timings:
         t["processing"] = t["total"] - t["end_of_turn"]
-    print(f"\n{len(timings)} turns in {time.perf_counter() - t_start:.0f} s; load average now {os.getloadavg()[0]:.1f}")
+    print(
+        f"\n{len(timings)} turns in {time.perf_counter() - t_start:.0f} s"
+        f"{' with one core kept busy' if busy else ''}; load average now {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'stage':<34}{'p50 (s)':>10}{'p95 (s)':>10}{'max (s)':>10}")
-    for stage in [*stages, "processing"]:
-        xs = [t[stage] for t in timings]
-        label = {"total": "total: end of speech -> first audio", "processing": "total without the end-of-turn wait"}
+    for stage in [*stages, "processing", "behind_s"]:
+        xs = [t.get(stage, float("nan")) for t in timings]
+        label = {
+            "total": "total: end of speech -> first audio",
+            "processing": "total without the end-of-turn wait",
+            "behind_s": "live path behind real time (worst)",
+        }
         print(f"{label.get(stage, stage):<34}{pct(xs, 0.5):>10.3f}{pct(xs, 0.95):>10.3f}{max(xs):>10.3f}")
     mean_total = statistics.fmean(t["total"] for t in timings)
     spec = sum(bool(t.get("speculative")) for t in timings)
     print(f"mean total {mean_total:.3f} s; replies prepared during the pause (speculative): {spec}/{len(timings)}")
-    print("target: p50 <= 1.0 s (stretch 0.5 s)")
+    print("target: p50 <= 1.0 s idle; with one core busy p50 <= 2.0 s and never more than 2 s behind real time")
 
 
 if __name__ == "__main__":

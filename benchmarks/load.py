@@ -221,6 +221,7 @@ def main() -> None:
                     f" | last answer to report p50 {pct(res.report, 0.5):5.1f} s p95 {pct(res.report, 0.95):5.1f} s"
                     f" | errors {len(res.errors)} | lost {res.lost}/{res.sent} | wall {wall:5.1f} s"
                     f" | workers {over_time} | scale-up after {scale_t if scale_t is not None else '-'} s"
+                    f" | load avg {os.getloadavg()[0]:.1f}"
                 )
                 print(row, flush=True)
                 for e in res.errors[:3]:

@@ -124,20 +124,28 @@ def recordings() -> list[Clip]:
     return out
 
 
+def load_traces(cache: Path) -> dict[str, Any]:
+    """The traces kept in `cache` by an earlier run (none when the file is missing)."""
+    from greenroom.speech.turns import TurnTrace
+
+    if not cache.is_file():
+        return {}
+    return {
+        k: TurnTrace(
+            probs=v["probs"],
+            scores={int(i): p for i, p in v["scores"].items()},
+            texts={int(i): t for i, t in v["texts"].items()},
+            model_ms=v["model_ms"],
+        )
+        for k, v in json.loads(cache.read_text()).items()
+    }
+
+
 def record(clips: list[Clip], listener_for: Any, cache: Path | None) -> dict[str, Any]:
     """The trace of each clip through the real listener (never ending the turn); kept in `cache` as it goes,
     so an interrupted run resumes (delete the file to record again)."""
-    from greenroom.speech.turns import TurnTrace
-
-    traces: dict[str, Any] = {}
-    if cache is not None and cache.is_file():
-        for k, v in json.loads(cache.read_text()).items():
-            traces[k] = TurnTrace(
-                probs=v["probs"],
-                scores={int(i): p for i, p in v["scores"].items()},
-                texts={int(i): t for i, t in v["texts"].items()},
-                model_ms=v["model_ms"],
-            )
+    traces: dict[str, Any] = load_traces(cache) if cache is not None else {}
+    if traces:
         print(f"{len(traces)} traces reused from {cache}")
     for c in clips:
         if c.name in traces:
@@ -196,8 +204,10 @@ def ends_per_minute(trace: Any, make: Any) -> float:
 
 
 def evaluate(clips: list[Clip], traces: dict[str, Any], make: Any) -> dict[str, float]:
+    """p50/p95/mean wait, cut and held shares over the answers; jfk.flac's wait apart (real speech; NaN when
+    it is cut); turn ends per minute in the 60 s real recordings."""
     waits, cut, held, answers = [], 0, 0, 0
-    per_min = []
+    per_min, jfk = [], float("nan")
     for c in clips:
         if c.kind == "recording" and c.name != "jfk.flac":
             per_min.append(ends_per_minute(traces[c.name], make))
@@ -210,11 +220,15 @@ def evaluate(clips: list[Clip], traces: dict[str, Any], make: Any) -> dict[str, 
         wait = (end - c.speech_end) if end is not None else 4.0
         waits.append(wait)
         held += wait > HELD_S
+        if c.name == "jfk.flac":
+            jfk = wait
     return {
         "p50": pct(waits, 0.5),
         "p95": pct(waits, 0.95),
+        "mean": statistics.fmean(waits) if waits else float("nan"),
         "cut": cut / answers,
         "held": held / max(1, len(waits)),
+        "jfk": jfk,
         "per_min": statistics.fmean(per_min) if per_min else float("nan"),
     }
 
@@ -229,26 +243,37 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def candidates() -> list[tuple[str, dict[str, Any]]]:
+    """Every setting on the curve: the rules alone at several silences, the model alone, and both, over the
+    threshold and the silences that end the turn when the model says finished / unfinished."""
     out: list[tuple[str, dict[str, Any]]] = []
     for end in (0.8, 1.2, 1.6, 2.0):
         out.append((f"rules end {end:g} s", {"policy": "rules", "end_silence_s": end}))
-    for policy in ("model", "both"):
-        for thr in (0.5, 0.7, 0.9):
-            for done in (0.3, 0.5, 1.0):
-                for hold in (2.0, 3.0):
-                    label = f"{policy} p>={thr:g} done {done:g} s hold {hold:g} s"
-                    out.append(
-                        (
-                            label,
-                            {
-                                "policy": policy,
-                                "complete_threshold": thr,
-                                "complete_silence_s": done,
-                                "incomplete_silence_s": hold,
-                            },
-                        )
-                    )
+    for policy, thresholds, dones, holds in (
+        ("model", (0.5, 0.7), (0.5, 1.0), (2.0, 3.0)),
+        ("both", (0.5, 0.7, 0.9), (0.5, 1.0, 1.3), (1.6, 2.0, 2.2, 3.0)),
+    ):
+        for thr in thresholds:
+            for done in dones:
+                for hold in holds:
+                    kw = {"policy": policy, "complete_threshold": thr, "complete_silence_s": done}
+                    out.append((f"{policy} p>={thr:g} {done:g} s / {hold:g} s", {**kw, "incomplete_silence_s": hold}))
     return out
+
+
+def pick(rows: list[tuple[str, dict[str, Any], dict[str, float]]], max_cut: float) -> tuple[str, dict[str, Any]] | None:
+    """The fastest setting (p50, then mean wait) that cuts off at most `max_cut` of the answers."""
+    ok = [r for r in rows if r[2]["cut"] <= max_cut + 1e-9]
+    if not ok:
+        return None
+    best = min(ok, key=lambda r: (round(r[2]["p50"], 2), round(r[2]["mean"], 2), -r[1].get("complete_threshold", 1)))
+    return best[0], best[1]
+
+
+def row(label: str, r: dict[str, float]) -> str:
+    return (
+        f"{label:<32}{r['p50']:>7.2f}{r['p95']:>7.2f}{r['mean']:>7.2f}{r['cut']:>7.0%}{r['held']:>7.0%}"
+        f"{r['jfk']:>8.2f}{r['per_min']:>9.1f}"
+    )
 
 
 def busy_core(seconds: float) -> subprocess.Popen[bytes]:
@@ -295,34 +320,18 @@ def paced(clips: list[Clip], listener_for: Any) -> dict[str, float]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--answers", type=int, default=32, help="Spoken answers with thinking pauses (>= 30).")
-    ap.add_argument("--paced", type=int, default=6, help="Clips fed in real time per policy and load (0: skip).")
-    ap.add_argument("--busy", action=argparse.BooleanOptionalAction, default=True, help="Also with one core busy.")
-    ap.add_argument("--asr", default="whisper-tiny.en", help="ASR for the traces (the text rules read it).")
-    ap.add_argument("--cache", type=Path, default=ROOT / "artefacts" / "turn_traces.json", help="Traces kept here.")
-    args = ap.parse_args(argv)
-
-    from greenroom.config import Settings, default_data_dir
+def trace_clips(clips: list[Clip], settings: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Each clip once through the real listener (ASR `args.asr`, Smart Turn), or its kept trace."""
     from greenroom.speech.asr import create_transcriber
     from greenroom.speech.listener import Listener
     from greenroom.speech.smart_turn import load_turn_model
     from greenroom.speech.turns import TurnDetector
 
-    models = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
-    settings = Settings(models_dir=models)
-    print(
-        f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a shared machine: timings are noisy)"
-    )
     asr = create_transcriber(settings, args.asr)
     model, why = load_turn_model(settings)
     if model is None:
         raise SystemExit(f"error: {why}")
-    print(
-        f"ASR {args.asr} (traces), {settings.speech_asr_model} (paced), end-of-turn model {model.name}, pause {settings.speech_turn_pause_s} s"
-    )
-    clips = corpus(args.answers) + recordings()
+    print(f"ASR {args.asr} (traces), end-of-turn model {model.name}, pause {settings.speech_turn_pause_s} s")
     never = {k: 999.0 for k in ("end_silence_s", "hold_silence_s", "complete_silence_s", "incomplete_silence_s")}
     t = time.perf_counter()
     traces = record(
@@ -334,6 +343,36 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(clips)} clips ({audio_s:.0f} s of audio) traced in {time.perf_counter() - t:.0f} s; "
         f"Smart Turn {len(ms)} calls, p50 {pct(ms, 0.5):.0f} ms, p95 {pct(ms, 0.95):.0f} ms"
     )
+    return traces
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--answers", type=int, default=32, help="Spoken answers with thinking pauses (>= 30).")
+    ap.add_argument("--paced", type=int, default=6, help="Clips fed in real time per policy and load (0: skip).")
+    ap.add_argument("--busy", action=argparse.BooleanOptionalAction, default=True, help="Also with one core busy.")
+    ap.add_argument("--asr", default="whisper-tiny.en", help="ASR for the traces (the text rules read it).")
+    ap.add_argument("--cache", type=Path, default=ROOT / "artefacts" / "turn_traces.json", help="Traces kept here.")
+    ap.add_argument("--replay", action="store_true", help="Only the curve, from the kept traces (loads no model).")
+    args = ap.parse_args(argv)
+
+    from greenroom.config import Settings, default_data_dir
+    from greenroom.speech.turns import TurnDetector
+
+    models = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
+    settings = Settings(models_dir=models)
+    print(
+        f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a shared machine: timings are noisy)"
+    )
+    clips = corpus(args.answers) + recordings()
+    if args.replay:  # the curve from the kept traces: no model is loaded
+        traces = load_traces(args.cache)
+        if missing := [c.name for c in clips if c.name not in traces]:
+            raise SystemExit(f"error: {args.cache} has no trace of {', '.join(missing[:3])}: run without --replay")
+        traces = {c.name: traces[c.name] for c in clips}
+        print(f"{len(clips)} traces replayed from {args.cache} (recorded with {args.asr} and Smart Turn)")
+    else:
+        traces = trace_clips(clips, settings, args)
     ends, mids = verdicts(clips, traces)
     share = lambda xs, thr: sum(x >= thr for x in xs) / max(1, len(xs))  # noqa: E731
     print(
@@ -344,25 +383,45 @@ def main(argv: list[str] | None = None) -> None:
     n_answers = sum(c.kind != "recording" or c.name == "jfk.flac" for c in clips)
     print(
         f"\nThe curve ({n_answers} answers; wait = end of speech -> turn end, before ASR tail and reply; "
-        f"held = wait > {HELD_S} s; ends/min in the 60 s real recordings)"
+        f"held = wait > {HELD_S} s; jfk = the wait on jfk.flac (nan: cut); ends/min in the 60 s real recordings)"
     )
-    print(f"{'policy':<40}{'p50 s':>7}{'p95 s':>7}{'cut':>7}{'held':>7}{'ends/min':>9}")
+    header = f"{'policy':<32}{'p50 s':>7}{'p95 s':>7}{'mean s':>7}{'cut':>7}{'held':>7}{'jfk s':>8}{'ends/min':>9}"
+    print(header)
     base = dict(end_silence_s=settings.speech_turn_end_silence_s, hold_silence_s=settings.speech_turn_hold_silence_s)
     rows = []
     for label, kw in candidates():
         r = evaluate(clips, traces, lambda kw=kw: TurnDetector(**{**base, **kw}))  # type: ignore[misc]
         rows.append((label, kw, r))
-        print(f"{label:<40}{r['p50']:>7.2f}{r['p95']:>7.2f}{r['cut']:>7.0%}{r['held']:>7.0%}{r['per_min']:>9.1f}")
-    ok = [x for x in rows if x[2]["cut"] <= 0.05]
-    best = min(ok, key=lambda x: x[2]["p50"] + x[2]["p95"]) if ok else None
-    if best:
-        print(f"\nfastest with at most 5% cut off (p50 + p95): {best[0]}")
-    if args.paced:
-        pick = clips[: args.paced // 2] + [c for c in clips if c.kind == "clean"][: args.paced - args.paced // 2]
-        pick += [c for c in clips if c.name == "jfk.flac"]
+        print(row(label, r))
+    old = next(r for label, _, r in rows if label == "rules end 2 s")
+    for what, max_cut in ((f"at most the old rule's {old['cut']:.0%}", old["cut"]), ("at most 5%", 0.05)):
+        best = pick(rows, max_cut)
+        print(f"fastest with {what} cut off: {best[0] if best else 'none'}")
+    defaults = {
+        "policy": settings.speech_turn_policy,
+        "complete_threshold": settings.speech_turn_complete_threshold,
+        "complete_silence_s": settings.speech_turn_complete_silence_s,
+        "incomplete_silence_s": settings.speech_turn_incomplete_silence_s,
+    }
+    r = evaluate(clips, traces, lambda: TurnDetector(**{**base, **defaults}))  # type: ignore[arg-type]
+    print("\n" + header)
+    print(row("rules end 2 s (old default)", old))
+    print(row("settings' defaults", r))
+    print("the same, on the real recording (jfk.flac) and on the espeak-ng answers apart:")
+    for part, keep in (("jfk.flac", lambda c: c.name == "jfk.flac"), ("espeak-ng", lambda c: c.kind != "recording")):
+        sub = [c for c in clips if keep(c)]
+        for label, kw in (("rules end 2 s", {"policy": "rules", "end_silence_s": 2.0}), ("defaults", defaults)):
+            r = evaluate(sub, traces, lambda kw=kw: TurnDetector(**{**base, **kw}))  # type: ignore[misc]
+            print(row(f"{part}: {label}", r))
+    if args.paced and not args.replay:
+        from greenroom.speech.asr import create_transcriber
+        from greenroom.speech.listener import Listener
+
+        chosen = clips[: args.paced // 2] + [c for c in clips if c.kind == "clean"][: args.paced - args.paced // 2]
+        chosen += [c for c in clips if c.name == "jfk.flac"]
         modes = [("rules end 2 s (before)", {"policy": "rules", "end_silence_s": 2.0}), ("settings' defaults", {})]
         print(
-            f"\nPaced in real time: {len(pick)} clips; wait and ASR tail measured on the wall clock; "
+            f"\nPaced in real time: {len(chosen)} clips; wait and ASR tail measured on the wall clock; "
             "lag = worst delay of the live path behind real time"
         )
         live_asr = create_transcriber(settings)
@@ -371,7 +430,7 @@ def main(argv: list[str] | None = None) -> None:
             for label, kw in modes:
                 spin = busy_core(120) if load == "busy" else None
                 try:
-                    r = paced(pick, lambda kw=kw: Listener(live_asr, TurnDetector.from_settings(settings, **kw)))  # type: ignore[misc]
+                    r = paced(chosen, lambda kw=kw: Listener(live_asr, TurnDetector.from_settings(settings, **kw)))  # type: ignore[misc]
                 finally:
                     if spin is not None:
                         spin.kill()

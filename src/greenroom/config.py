@@ -124,10 +124,10 @@ class Settings(BaseSettings):
         default=0.2, gt=0, le=2.0, description="Pause after speech at which the end-of-turn model is asked."
     )
     speech_turn_complete_threshold: float = Field(
-        default=0.7, gt=0, lt=1, description="End-of-turn model probability from which the answer counts as finished."
+        default=0.5, gt=0, lt=1, description="End-of-turn model probability from which the answer counts as finished."
     )
     speech_turn_complete_silence_s: float = Field(
-        default=0.5, gt=0, description="Silence that ends the turn when the model says the answer is finished."
+        default=1.3, gt=0, description="Silence that ends the turn when the model says the answer is finished."
     )
     speech_turn_incomplete_silence_s: float = Field(
         default=2.0,
@@ -332,6 +332,12 @@ class Settings(BaseSettings):
         gt=0,
         le=15,
         description="Camera frames analysed per second during an answer (the page sends about 5; the rest are skipped).",
+    )
+    server_live_behind_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="How far the live path (VAD, ASR) may fall behind real time before background work (grading, "
+        "the speculative reply, camera analysis) yields to it and the room says it is catching up.",
     )
     server_preload_models: bool = Field(
         default=True, description="Load the LLM, ASR, TTS and vision models in the background at server start."

@@ -1,6 +1,7 @@
 """Each live stage driven alone with scripted input, as pipecat tests its frame processors: listening
 (gate, VAD turn detection, ASR) on espeak-ng speech, redaction, the reply with its speculation, and the
-timing observer. Real models (Silero, Whisper, MiniLM, the PII detector); the grader runs without an LLM."""
+timing observer. Real models (Silero, Whisper, MiniLM, the PII detector); the grader runs without an LLM. The
+speculation trigger is checked on a recorded pause, with no model."""
 
 from __future__ import annotations
 
@@ -83,12 +84,14 @@ def test_timing_observer() -> None:
         "total": 3.0,
         "speculative": True,
         "reason": "",
+        "behind_s": 0.0,
     }
     assert obs.turns == [obs.turns[0]] and not obs.active
-    obs.begin({"speech_end": 1.0, "turn_end": 1.5, "asr_done": 1.6}, "0.5 s of silence")
+    obs.begin({"speech_end": 1.0, "turn_end": 1.5, "asr_done": 1.6}, "0.5 s of silence", behind_s=2.4)
     obs.mark("text", 1.7)
     obs.mark("first_audio", 2.0)
-    assert (obs.finish() or {})["reason"] == "0.5 s of silence"
+    figures = obs.finish() or {}
+    assert figures["reason"] == "0.5 s of silence" and figures["behind_s"] == 2.4
 
 
 @pytest.mark.slow
@@ -156,3 +159,31 @@ def test_vision_stage_calibration_then_a_calibrated_turn(settings: Settings) -> 
         assert figures["face"]["eye_contact_calibrated"] and figures["face"]["eye_contact_ratio"] == 1.0
     finally:
         stage.close()
+
+
+class _Heard:
+    """A listener whose VAD and ASR are replaced by one recorded pause; the detector is the real one."""
+
+    def __init__(self, detector: Any, text: str) -> None:
+        self.detector, self.text = detector, text
+
+    def feed(self, audio: np.ndarray) -> list[Any]:
+        from greenroom.speech.listener import ListenerEvent
+
+        self.detector.set_text(self.text)
+        return [ListenerEvent("speech_end", 2.0, text=self.text)]
+
+
+@pytest.mark.parametrize(("text", "finished"), [("I would use a hash table.", True), ("I would use...", False)])
+def test_a_pause_prepares_the_reply_when_the_text_sounds_finished(text: str, finished: bool) -> None:
+    from greenroom.speech.turns import TurnDetector, TurnTrace, replay
+    from greenroom.speech.vad import WINDOW_S
+
+    # 2 s of speech then a pause at which the (recorded) model says "unfinished", 0.10
+    trace = TurnTrace(probs=[0.9] * round(2 / WINDOW_S) + [0.0] * 10, scores={round(2 / WINDOW_S) + 7: 0.10})
+    detector = TurnDetector(policy="both", thinking_s=99.0)
+    replay(trace, detector)
+    stage = ListeningStage(_Heard(detector, text))
+    events = stage.feed(pcm_chunks(silence(0.1)))
+    assert detector.verdict == 0.10 and detector.unfinished()  # the model holds the turn either way ...
+    assert events == [Partial(text, finished)]  # ... but a finished-sounding pause starts the reply

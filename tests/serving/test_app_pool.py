@@ -13,7 +13,7 @@ from greenroom.llm.base import ChatModel
 from greenroom.server.app import create_app
 from greenroom.server.security import Auth
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]  # a hang fails here, not at the end of CI
 TOKEN = "pool-token-0123456789"
 
 

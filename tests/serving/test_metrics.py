@@ -78,7 +78,7 @@ def test_a_real_prometheus_scrapes_the_app(tmp_path: Path, model_dir: Path) -> N
     app = create_app(_settings(tmp_path, model_dir, metrics_port=mport), auth=Auth(token=TOKEN))
     metrics.observe("llm_first_token", 0.7)
     (tmp_path / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        "global: {scrape_interval: 200ms, evaluation_interval: 200ms}\n"
         f"rule_files: ['{RULES / 'alerts.yml'}']\n"
         "scrape_configs:\n"
         f"  - job_name: greenroom\n    static_configs: [{{targets: ['127.0.0.1:{mport}']}}]\n"

@@ -17,7 +17,7 @@ from greenroom.serving import metrics
 from greenroom.serving.monitor import Monitor, check_webhook
 from greenroom.serving.pool import LocalPool
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]  # a hang fails here, not at the end of CI
 
 
 @pytest.fixture(scope="module")

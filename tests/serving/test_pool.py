@@ -16,7 +16,7 @@ from greenroom.llm.base import ChatModel
 from greenroom.serving.clients import PoolChatModel
 from greenroom.serving.pool import LocalPool, threads_per_worker
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]  # a hang fails here, not at the end of CI
 
 
 class Yes(BaseModel):

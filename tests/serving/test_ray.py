@@ -1,11 +1,14 @@
 """Ray Serve on a real local Ray cluster (`ray start --head` on 127.0.0.1, bounded memory) with the small
 model: the interviewer deployment starts with 2 replicas, answers through its handle as a `ChatModel`,
-and a burst raises the replica count."""
+and a burst raises the replica count; the grader and ASR deployments answer through theirs (Whisper
+tiny.en on espeak-ng speech)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,14 +23,49 @@ from greenroom.llm.base import ChatModel, user
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(300),  # a hang fails here, not at the end of CI
     pytest.mark.skipif(shutil.which("ray", path=str(Path(sys.executable).parent)) is None, reason="ray not installed"),
 ]
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs (zombies, left to a PID 1 that may not reap, do not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
+def _stop_cluster(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the head and everything it started: they share its process group (`start_new_session`).
+    Scoped like this rather than `ray stop`, which stops every Ray cluster of this user on the machine."""
+    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):  # a throwaway cluster: no long grace
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        end = time.monotonic() + grace
+        while time.monotonic() < end:
+            proc.poll()
+            if not _group_alive(proc.pid):
+                return
+            time.sleep(0.1)
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 @pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A one-node Ray cluster on loopback, stopped by its own process (never `ray stop`: it would stop
-    every Ray cluster of this user on the machine)."""
+    """A one-node Ray cluster on loopback. Teardown: Serve and the driver shut down, then the head's whole
+    process group, so no Ray process outlives the module and nothing logs after pytest has closed its files."""
     port = free_port()
     temp = Path("/tmp") / f"ray-gr-{os.getpid()}"  # short: Ray's socket paths have a length limit
     cmd = [
@@ -46,19 +84,18 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read when ray is imported: never a private cluster
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        time.sleep(3)
+        wait_for(lambda: proc.poll() is not None or _accepts(port), 60, "the Ray head to listen")
         assert proc.poll() is None, "ray start failed"
         yield f"127.0.0.1:{port}"
     finally:
         import ray
 
         if ray.is_initialized():
+            from ray import serve
+
+            serve.shutdown()
             ray.shutdown()
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        _stop_cluster(proc)
         log.close()
         shutil.rmtree(temp, ignore_errors=True)
         if old_mode is None:
@@ -80,7 +117,7 @@ def test_ray_serve_answers_and_a_burst_adds_replicas(ray_cluster: str, tmp_path:
         serving_max_workers=3,
         serving_upscale_delay_s=1.0,
         serving_request_timeout_s=120.0,
-        llm_max_tokens=48,
+        llm_max_tokens=16,  # short calls, back to back: the demand stays, the end of the burst comes fast
     )
     cfg = autoscaling_config(settings)
     assert cfg["target_ongoing_requests"] == pytest.approx(0.7)
@@ -105,8 +142,49 @@ def test_ray_serve_answers_and_a_burst_adds_replicas(ray_cluster: str, tmp_path:
         wait_for(lambda: engine.replicas()["interviewer"] >= 3, 90, "a third replica")
         print(f"Ray scaled 2 -> 3 replicas {time.monotonic() - t0:.1f} s into the burst")
         stop.set()
+        end = time.monotonic() + 90  # the calls in flight finish; one deadline for all of them
         for t in threads:
-            t.join(timeout=60)
+            t.join(timeout=max(0.1, end - time.monotonic()))
+        assert not any(t.is_alive() for t in threads), "calls still running 90 s after the burst"
         assert engine.status()["workers"] == 3
     finally:
         engine.close()
+
+
+def test_ray_grader_and_asr_deployments_answer(ray_cluster: str, tmp_path: Path, model_dir: Path) -> None:
+    from tests.speech.speechgen import espeak
+
+    from greenroom.interview.rubric import Rubric, judge
+    from greenroom.serving.ray_engine import RayEngine
+    from greenroom.speech.base import Transcript
+
+    settings = pool_settings(
+        tmp_path,
+        model_dir,
+        serving_engine="ray",
+        serving_ray_address=ray_cluster,
+        serving_ray_app=f"gr-roles-{os.getpid()}",
+        serving_min_workers=1,
+        serving_max_workers=1,
+        serving_request_timeout_s=120.0,
+        speech_asr_model="whisper-tiny.en",
+    )
+    engine = RayEngine(settings, roles=("grader", "asr"))
+    try:
+        engine.start()
+        assert engine.replicas() == {"grader": 1, "asr": 1}
+        grader = engine.chat_model(high=False)  # no interviewer here: the grader deployment answers
+        assert isinstance(grader, ChatModel)
+        asr = engine.transcriber()
+        assert asr is not None
+        heard: list[Transcript] = []  # the two deployments answer at the same time
+        listen = threading.Thread(target=lambda: heard.append(asr.transcribe(espeak("The payment service was slow."))))
+        listen.start()
+        verdict = judge(grader, "What does an index do?", ["speeds up lookups"], "It makes lookups faster.")
+        assert isinstance(verdict, Rubric)  # the grader's real call: constrained JSON through the handle
+        listen.join(timeout=120)
+        assert heard and isinstance(heard[0], Transcript) and heard[0].model.startswith("whisper")
+        assert "payment" in heard[0].text.lower(), heard[0].text
+    finally:
+        engine.close()
+    assert engine.status()["workers"] == 0  # disconnected: no Ray call (it would start a private cluster)

@@ -59,18 +59,29 @@ class BackgroundGrader:
         """The grades finished so far."""
         with self._lock:
             items = list(self._futures.items())
-        return {k: f.result() for k, f in items if f.done() and f.exception() is None}
+        return {k: f.result() for k, f in items if f.done() and not f.cancelled() and f.exception() is None}
 
     def errors(self) -> dict[str, str]:
         with self._lock:
             items = list(self._futures.items())
-        return {k: str(f.exception()) for k, f in items if f.done() and f.exception() is not None}
+        return {
+            k: "cancelled: the grader was closed" if f.cancelled() else str(f.exception())
+            for k, f in items
+            if f.done() and (f.cancelled() or f.exception() is not None)
+        }
 
     def wait(self, timeout: float | None = None) -> dict[str, Grade]:
         """Wait up to `timeout` seconds for every submitted grade; returns those that finished."""
         with self._lock:
             futures = list(self._futures.values())
-        cf.wait(futures, timeout=timeout)
+        # polled: `cf.wait` never returns for a queued grade that `close` cancelled (Future.cancel does not wake
+        # its waiters), which hung a report being built while the server shut down
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not all(f.done() for f in futures):
+            left = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
+            if left <= 0:
+                break
+            cf.wait(futures, timeout=left)
         for key, err in self.errors().items():
             log.warning("grading %s failed: %s", key, err)
         return self.results()

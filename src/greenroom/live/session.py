@@ -21,6 +21,7 @@ from greenroom.live.base import Models
 from greenroom.live.protocol import MAX_ANSWER_CHARS, error_event, event
 from greenroom.live.saver import RetryingSaver
 from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded
+from greenroom.live.stages.lag import CatchUp
 from greenroom.live.stages.listening import ListeningStage
 from greenroom.live.stages.metrics import measure_turn
 from greenroom.live.stages.redaction import RedactionStage
@@ -72,6 +73,8 @@ class LiveSession:
         self._redact: RedactionStage | None = None
         self._vision: VisionStage | None = None
         self._holding = False  # background grading held while the candidate speaks
+        # the live path behind real time: background work yields, and the room says it is catching up
+        self.lag = CatchUp(settings.server_live_behind_s, resources.pause_background)
         self._calibration: str | None = None  # None, "waiting", "running", then "calibrated"/"skipped"/"failed"
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -154,6 +157,7 @@ class LiveSession:
             return
         self._send_json = self._send_bytes = None
         self._hold_background(False)
+        self.lag.end()
         if self.phase == "listening":
             self._listening = None
 
@@ -220,6 +224,16 @@ class LiveSession:
             self._holding = on
             self.resources.pause_background(on)
 
+    async def _track_lag(self, lag_s: float) -> None:
+        """The live path is `lag_s` behind real time: past the setting, background work yields to it (grading
+        held, no speculative reply, camera frames skipped) and the room says it is catching up."""
+        if (change := self.lag.observe(lag_s)) is not None:
+            await self.emit("catching_up", on=change, behind_s=round(self.lag.monitor.lag_s, 1))
+
+    async def _caught_up(self) -> None:
+        if self.lag.end():
+            await self.emit("catching_up", on=False, behind_s=0.0)
+
     # --- asking ---------------------------------------------------------------------------------------
     async def _open(self) -> None:
         async with self._busy:
@@ -279,6 +293,7 @@ class LiveSession:
         if self.phase in ("finishing", "done"):
             return
         self.phase = "listening"
+        await self._caught_up()
         if self._reply is not None:
             self._reply.drop()
         self._listening = None
@@ -329,6 +344,7 @@ class LiveSession:
             stage = self._listening
             if self.phase != "listening" or stage is None:
                 continue
+            await self._track_lag(time.perf_counter() - batch[0][1])  # how long the oldest audio waited
             try:
                 events = await asyncio.to_thread(stage.feed, batch)
             except GreenroomError as exc:
@@ -338,12 +354,14 @@ class LiveSession:
                 log.exception("live audio processing failed")
                 await self.emit_error(f"Audio processing failed ({type(exc).__name__}); press Done or type.", "audio")
                 continue
+            if self._audio_q.empty():  # nothing more waiting: how late the newest audio was handled
+                await self._track_lag(time.perf_counter() - batch[-1][1])
             for ev in events:
                 if isinstance(ev, SpeechStarted):
                     await self.emit("speech_start")
                 elif isinstance(ev, Partial):
                     await self.emit("partial", text=ev.text)
-                    if ev.sounds_finished and self._reply is not None:
+                    if ev.sounds_finished and self._reply is not None and not self.lag.behind:
                         self._reply.speculate(ev.text)
                 elif isinstance(ev, NoAnswer):
                     await self.emit("no_answer", detail=ev.detail)
@@ -408,6 +426,8 @@ class LiveSession:
             raise InputError("A camera frame must be a JPEG image.")
         if self._vision is None or (self.phase != "listening" and self._calibration != "running"):
             return
+        if self.lag.behind and self._calibration != "running":  # the live path first: this frame is skipped
+            return
         fields = await self._vision.push(payload)
         if fields is not None:
             await self.emit("frame", **fields)
@@ -422,9 +442,11 @@ class LiveSession:
             if self.phase in ("thinking", "finishing", "done"):
                 return
             self.phase = "thinking"
+            behind = self.lag.monitor.worst_s  # the worst delay behind real time while the candidate spoke
+            await self._caught_up()
             await self.emit("turn_end", text=text or "", source=source, reason=ended.reason if ended else source)
             if ended is not None:
-                self.timing.begin(ended.times, ended.reason)
+                self.timing.begin(ended.times, ended.reason, behind)
             vision = await asyncio.to_thread(self._vision.end_turn) if self._vision is not None else None
             try:
                 reply, speculative = await self._reply.reply(text, source)
@@ -528,6 +550,7 @@ class LiveSession:
 
     async def close(self) -> None:
         self._hold_background(False)
+        self.lag.close()
         self._saver.cancel()
         await self._audio_q.put(None)
         if self.service is not None:

@@ -138,7 +138,8 @@ class LocalPool:
                     raise ServingError(f"{n} model worker(s) were not ready after {timeout:.0f} s.")
                 self._cond.wait(min(left, 0.5))
 
-    def close(self) -> None:
+    def close(self, grace_s: float = 1.0) -> None:
+        """Stop every worker: each is asked to stop, all get `grace_s` together, the rest are killed."""
         self._stop.set()
         with self._cond:
             workers = list(self._workers.values())
@@ -149,8 +150,11 @@ class LocalPool:
             self._cond.notify_all()
         for w in workers:
             self._send(w, ("stop", 0, None))
+        end = time.monotonic() + grace_s
         for w in workers:
-            self._stop_worker(w, kill=False)
+            w.proc.join(timeout=max(0.0, end - time.monotonic()))
+        for w in workers:
+            self._stop_worker(w, kill=True)
         for t in self._threads:
             t.join(timeout=5)
 

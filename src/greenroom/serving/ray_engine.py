@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from greenroom.llm.base import M, Message
 from greenroom.serving.pool import threads_per_worker
 
 ROLES = ("interviewer", "grader", "asr")
+log = logging.getLogger("greenroom.serving")
 
 
 class ChatReplica:
@@ -139,6 +141,9 @@ class RayEngine:
             "ray_actor_options": {"num_cpus": 1},
             "health_check_period_s": self.settings.serving_health_interval_s * 4,
             "health_check_timeout_s": self.settings.serving_request_timeout_s,
+            # An idle replica stops at once when its app is deleted (Serve's defaults wait up to 20 s).
+            "graceful_shutdown_wait_loop_s": 0.5,
+            "graceful_shutdown_timeout_s": 5.0,
         }
         for role in self.roles:
             cls = AsrReplica if role == "asr" else ChatReplica
@@ -163,9 +168,13 @@ class RayEngine:
         """Nothing to hold: the grader has its own replicas on Ray."""
 
     def replicas(self) -> dict[str, int]:
-        """Running replicas per role, from `serve.status()`."""
+        """Running replicas per role, from `serve.status()`; none once closed (a Ray call without a
+        connection would start a private local cluster)."""
+        import ray
         from ray import serve
 
+        if not self.handles or not ray.is_initialized():
+            return dict.fromkeys(self.roles, 0)
         out: dict[str, int] = {}
         apps = serve.status().applications
         for role in self.roles:
@@ -187,17 +196,32 @@ class RayEngine:
             "max": self.settings.serving_max_workers,
         }
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Leave the cluster cleanly: stop the handles' routers (their metrics task would otherwise keep
+        logging after the driver is gone), delete our applications and wait until their replicas are
+        gone, then disconnect if we connected. The Serve controller stays: the cluster may serve others."""
         import ray
         from ray import serve
 
-        for role in self.roles:
+        for handle in self.handles.values():
             try:
-                serve.delete(self.app_name(role))
-            except Exception:  # the cluster may be gone already
-                pass
+                handle.shutdown()
+            except Exception as exc:  # the cluster may be gone already
+                log.debug("ray: handle shutdown: %s", exc)
+        self.handles.clear()
+        if ray.is_initialized():
+            names = [self.app_name(role) for role in self.roles]
+            try:
+                for name in names:
+                    serve.delete(name, _blocking=False)
+                end = time.monotonic() + timeout_s
+                while set(names) & set(serve.status().applications) and time.monotonic() < end:
+                    time.sleep(0.2)
+            except Exception as exc:
+                log.warning("ray: could not delete the applications %s: %s", names, exc)
         if self._own_connection and ray.is_initialized():
             ray.shutdown()
+        self._own_connection = False
 
 
 class RayChatModel:

@@ -4,20 +4,46 @@ Messages from the parent are tuples `(op, request_id, payload)`; answers are `("
 `("chunk", rid, text)`, `("progress", rid, None)` (a token of a non-streamed reply), `("done", rid, value)`, `("error", rid, (kind, message))` and `("pong", rid)`.
 A `fault` op (tests and drills only) makes the worker slow, failing, hung or dead, so that health checks
 and the monitor can be exercised against a real process.
+A worker never outlives the server: a thread watches the parent (`watch_parent`) from before the model loads,
+so a server killed by SIGKILL or a crash does not leave workers holding the model's memory.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+import threading
 import time
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from greenroom.config import Settings
 
 
+def watch_parent(poll_s: float = 1.0) -> threading.Thread | None:
+    """Exit this process as soon as the process that spawned it ends, however it ends.
+
+    `multiprocessing` gives a spawned child a sentinel: the read end of a pipe whose write end only the
+    parent holds, so it turns readable when the parent dies (even by SIGKILL). A change of parent pid is
+    checked too. None when this process was not started by `multiprocessing`."""
+    parent = mp.parent_process()
+    if parent is None:
+        return None
+    sentinel, ppid = parent.sentinel, os.getppid()
+
+    def watch() -> None:
+        while not wait([sentinel], timeout=poll_s) and os.getppid() == ppid:
+            pass
+        os._exit(0)  # no cleanup to do: the parent that wanted our answers is gone
+
+    t = threading.Thread(target=watch, name="watch-parent", daemon=True)
+    t.start()
+    return t
+
+
 def worker_main(conn: Connection, settings: Settings, threads: int) -> None:
     """The process entry point (spawned)."""
+    watch_parent()
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     try:
         from greenroom.llm.factory import create_chat_model

@@ -120,8 +120,8 @@ class TurnDetector:
         model: TurnEndModel | None = None,
         policy: Policy = "both",
         pause_s: float = 0.2,
-        complete_threshold: float = 0.7,
-        complete_silence_s: float = 0.5,
+        complete_threshold: float = 0.5,
+        complete_silence_s: float = 1.3,
         incomplete_silence_s: float = 2.0,
         record: bool = False,
     ) -> None:

@@ -49,7 +49,9 @@ class ListeningStage:
             if ev.kind == "speech_start":
                 out.append(SpeechStarted())
             elif ev.kind == "speech_end":
-                out.append(Partial(ev.text, self.listener.detector.unfinished() is None))
+                # sounds finished by the text rules: the reply is prepared during the pause, also when the model
+                # says unfinished (it then waits the longer silence, time enough for the LLM)
+                out.append(Partial(ev.text, self.listener.detector.text_unfinished() is None))
             elif ev.kind == "no_answer":
                 out.append(NoAnswer(ev.reason))
                 self.listener.reset()

@@ -1,5 +1,6 @@
 """The timing observer: when each stage of a spoken turn finished, and the latency figures from it
-(end of speech -> end of turn -> ASR tail -> reply text -> first audio)."""
+(end of speech -> end of turn -> ASR tail -> reply text -> first audio), with how far the live path fell
+behind real time while the candidate spoke (`behind_s`)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ class TimingObserver:
         self._marks: dict[str, float] | None = None
         self.speculative = False
         self.reason = ""
+        self.behind_s = 0.0
 
-    def begin(self, marks: dict[str, float], reason: str = "") -> None:
+    def begin(self, marks: dict[str, float], reason: str = "", behind_s: float = 0.0) -> None:
         """A spoken turn ended: `marks` has speech_end, turn_end and asr_done (perf_counter seconds);
-        `reason` says why it ended (the silence waited, the end-of-turn model's verdict)."""
+        `reason` says why it ended (the silence waited, the end-of-turn model's verdict); `behind_s`: the
+        worst delay of the live path behind real time during the turn."""
         self._marks = dict(marks)
         self.speculative = False
         self.reason = reason
+        self.behind_s = behind_s
 
     def mark(self, name: str, at: float | None = None) -> None:
         if self._marks is not None:
@@ -49,5 +53,6 @@ class TimingObserver:
         figures: dict[str, Any] = {k: round(v, 3) for k, v in stages.items()}
         figures["speculative"] = self.speculative
         figures["reason"] = self.reason
+        figures["behind_s"] = round(self.behind_s, 3)
         self.turns.append(figures)
         return figures

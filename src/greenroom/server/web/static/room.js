@@ -170,6 +170,12 @@
         break;
       case "frame": $("framing").textContent = ev.hint || (ev.face_count === 1 ? "Framing looks good." : ""); break;
       case "timing": window.__gr.timings.push(ev); break;
+      case "catching_up": {
+        const note = $("catching-up");
+        note.hidden = !ev.on;
+        note.textContent = ev.on ? `Catching up: the computer is busy and the room is ${ev.behind_s.toFixed(1)} s behind what you say. Keep going; nothing you say is lost.` : "";
+        break;
+      }
       case "degraded": GR.degraded(ev.notes); break;
       case "storage": {
         const old = document.querySelector('#banners [data-code="storage_unavailable"]');
