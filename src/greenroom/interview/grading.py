@@ -12,7 +12,9 @@ The formula (docs/interview.md has the rationale and the measured figures):
     A   = LLM accuracy 0..3 (rubric.py); m(A) = `ACCURACY_MULTIPLIER[A]` = 0.25, 0.55, 0.85, 1.0, then
           lowered further by the share w of the checked key points the answer contradicts:
           m = max(0.25, m * (1 - `WRONG_WEIGHT` * w)), so a confident wrong answer loses up to 75% whatever
-          the rubric said (the rubric alone could take at most 45% off an answer it called partly right)
+          the rubric said (the rubric alone could take at most 45% off an answer it called partly right).
+          The per-point check is off by default (`interview_claim_check`): the embedded 1.5B model calls most
+          correct answers contradictory (docs/interview.md has the figures)
     technical:      T = 10 * C * m * o,   o = `OVERRUN` when the answer is far longer than needed, else 1
     behavioural:    T = 10 * (0.6 * C + 0.4 * STAR) * m(A) * o,  STAR = (S + T + A + 2 * R) / 5
     response_quality (no LLM), gated by how on-topic the answer is:
