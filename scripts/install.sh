@@ -58,15 +58,16 @@ if [ ! -f "$STAMP" ]; then
   touch "$STAMP"
 fi
 
-# 4b. llama.cpp's convert_lora_to_gguf.py (exports LoRA adapters for the llama_cpp back-end), from the
-#     llama-cpp-python 0.3.36 sdist, unpacked in a cache outside the clone (never committed).
+# 4b. llama.cpp's convert_lora_to_gguf.py and the `conversion` package it imports (exports LoRA adapters for the
+#     llama_cpp back-end), from the llama-cpp-python 0.3.36 sdist, unpacked in a cache outside the clone.
 SDIST_DIR="${GREENROOM_SDIST_CACHE:-$HOME/.cache/greenroom/sdist}"
-if [ ! -f "$SDIST_DIR/llama_cpp_python-0.3.36/vendor/llama.cpp/convert_lora_to_gguf.py" ]; then
+if [ ! -f "$SDIST_DIR/llama_cpp_python-0.3.36/vendor/llama.cpp/conversion/__init__.py" ]; then
   mkdir -p "$SDIST_DIR"
   "$VPY" -m pip download -q --no-deps --no-binary :all: "llama-cpp-python==0.3.36" -d "$SDIST_DIR"
   tar xzf "$SDIST_DIR/llama_cpp_python-0.3.36.tar.gz" -C "$SDIST_DIR" \
     llama_cpp_python-0.3.36/vendor/llama.cpp/convert_lora_to_gguf.py \
     llama_cpp_python-0.3.36/vendor/llama.cpp/convert_hf_to_gguf.py \
+    llama_cpp_python-0.3.36/vendor/llama.cpp/conversion \
     llama_cpp_python-0.3.36/vendor/llama.cpp/gguf-py
 fi
 
