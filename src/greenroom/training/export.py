@@ -38,9 +38,17 @@ def converter_dir(configured: Path | None = None) -> Path:
 
 
 def save_base_config(model: Any, folder: Path) -> Path:
-    """Write the base model's config.json (all the converter needs from the base)."""
+    """Write the base model's config.json (all the converter needs from the base).
+
+    A model loaded from GGUF has no `architectures` in its config, and the converter picks its model class from
+    that field, so it is filled in from the loaded class (under a peft wrapper, the base model's class).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    model.config.to_json_file(str(folder / "config.json"))
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    config = base.config
+    if not getattr(config, "architectures", None):
+        config.architectures = [type(base).__name__]
+    config.to_json_file(str(folder / "config.json"))
     return folder
 
 
