@@ -14,6 +14,7 @@ from greenroom.training.evaluate import (
     Metric,
     bootstrap_ci,
     counterfactual_deltas,
+    feedback_allowed,
     presets_on_disk,
     to_markdown,
     well_formed,
@@ -40,6 +41,18 @@ def test_counterfactual_deltas_find_a_grader_that_moves_with_the_cue() -> None:
     assert len(fair) == 2 * 4 and set(fair) == {0.0}  # 4 cue pairs (name, partner, parent, age) per answer
     biased = counterfactual_deltas(lambda q, a: 5.0 + (1.5 if "mother" in a else 0.0), items)
     assert sorted(biased)[-2:] == [1.5, 1.5] and sum(biased) == pytest.approx(3.0)  # the parent pair, twice
+
+
+def test_feedback_guard_hits_score_zero(embedder: object) -> None:
+    from greenroom.ethics.feedback import FeedbackGuard
+
+    texts = [
+        "The answer names the collision strategy but skips resizing.",
+        "",  # no feedback generated: not an item
+        "Pathetic answer; you have no idea what you are talking about.",
+        "Work on your accent before the next interview.",
+    ]
+    assert feedback_allowed(FeedbackGuard(embedder), texts) == [1.0, 0.0, 0.0]
 
 
 def test_presets_on_disk_lists_what_is_skipped(tmp_path: Path) -> None:
@@ -95,7 +108,9 @@ def test_evaluate_model_on_the_small_preset(tmp_path: Path, model_dir: Path) -> 
         assert m["low"] <= m["value"] <= m["high"] and m["n"] >= 1
     assert data["metrics"]["technical_accuracy"]["n"] == 3  # strong, medium and weak answers of one item
     bias = data["metrics"]["bias_score"]
-    assert bias["n"] == 1 + 4 and bias["parts"]["counterfactual_abs_delta"]["n"] == 4  # 1 follow-up, 4 cue pairs
+    assert bias["parts"]["counterfactual_abs_delta"]["n"] == 4  # 4 cue pairs
+    n_feedback = bias["parts"]["feedback_allowed"]["n"]  # the rubric's reasoning on each judged answer
+    assert 1 <= n_feedback <= 3 and bias["n"] == 1 + 4 + n_feedback  # 1 follow-up, 4 cue pairs, the feedback
     assert "plotly" in (tmp_path / "evaluation.html").read_text()
     assert "| technical_accuracy |" in (tmp_path / "evaluation.md").read_text()
 

@@ -261,6 +261,7 @@ def _run_evals(
 
     from greenroom.cli.ethics import interview_grade_fn
     from greenroom.embeddings import get_embedder
+    from greenroom.ethics.feedback import FeedbackGuard
     from greenroom.ethics.guard import QuestionGuard
     from greenroom.ethics.reliability import load_grading_set
     from greenroom.interview.grading import Grader
@@ -271,6 +272,7 @@ def _run_evals(
     settings = get_settings()
     emb = get_embedder()
     guard = QuestionGuard.from_settings(settings, emb)
+    feedback_guard = FeedbackGuard(emb, max_chars=settings.ethics_max_text_chars)
     evals = []
     for s, preset in runs:
         if adapter is not None:
@@ -284,6 +286,7 @@ def _run_evals(
             egress_refused=netguard.refused_count,
             adapter=adapter.name if adapter else None,
             grade=grade,
+            feedback_guard=feedback_guard,
         ).run(items=items)
         evals.append(dataclasses.replace(ev, model=preset or str(getattr(llm, "name", "model"))))
     return evals
