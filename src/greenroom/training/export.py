@@ -4,9 +4,11 @@
   llama-cpp-python 0.3.36 sdist that scripts/install.sh unpacks (never vendored in this repository).
 - `export_gguf_lora(adapter_dir, base_config_dir, out_file)`: runs the converter (f32 output). It needs only
   the base model's `config.json`; `save_base_config(model, folder)` writes it for a base loaded from GGUF.
+- `export_gguf_base(model_dir, out_file, pre_tokenizer=None)`: a Hugging Face model folder -> a GGUF file (f32)
+  with llama.cpp's `convert_hf_to_gguf.py` (the tests' tiny base; a merged fine-tune).
 - `greedy_agreement(gguf_base, gguf_lora, model, tokenizer, prompts, max_tokens)`: greedy continuations of
-  `prompts` from llama.cpp (base GGUF + GGUF LoRA, `lora_path`) and from transformers (base + peft adapter);
-  returns per-prompt pairs and the share that match exactly.
+  `prompts` from llama.cpp (base GGUF + GGUF LoRA, `lora_path`; or no adapter) and from transformers (base +
+  peft adapter; or none), from the same prompt token ids; per-prompt token ids and the share that match.
 """
 
 from __future__ import annotations
@@ -70,39 +72,126 @@ def export_gguf_lora(
     return out_file
 
 
+_CONVERT_BASE = """
+import runpy, sys
+folder, pre = sys.argv[1], sys.argv[2]
+sys.path[:0] = [folder, folder + "/gguf-py"]
+if pre:
+    from conversion.base import TextModel
+    TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
+sys.argv = [folder + "/convert_hf_to_gguf.py"] + sys.argv[3:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def export_gguf_base(
+    model_dir: Path, out_file: Path, *, pre_tokenizer: str | None = None, llama_cpp_dir: Path | None = None
+) -> Path:
+    """Convert a Hugging Face model folder to a GGUF file (f32) with llama.cpp's convert_hf_to_gguf.py.
+
+    The converter recognises a BPE tokenizer's pre-tokenizer by hashing how it splits a fixed text, which only
+    works for published tokenizers. `pre_tokenizer` names it for one it cannot know (the tests' tiny tokenizer
+    splits like GPT-2: "gpt-2"), which is the converter's own documented remedy (update get_vocab_base_pre).
+    """
+    if not (model_dir / "config.json").exists():
+        raise InputError(f"Not a Hugging Face model folder (no config.json): {model_dir}")
+    folder = converter_dir(llama_cpp_dir)
+    if not (folder / "convert_hf_to_gguf.py").exists():
+        raise GreenroomError(f"llama.cpp's convert_hf_to_gguf.py is not at {folder}.", hint="Run scripts/install.sh.")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-c", _CONVERT_BASE, str(folder), pre_tokenizer or "", str(model_dir)]
+    cmd += ["--outfile", str(out_file), "--outtype", "f32"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=1800)
+    if proc.returncode != 0 or not out_file.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise GreenroomError(f"convert_hf_to_gguf.py failed: {' | '.join(tail)}")
+    return out_file
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """One prompt's greedy continuation from both runtimes, as token ids (the comparison) and text."""
+
+    prompt: str
+    llama_cpp: list[int]
+    transformers: list[int]
+    llama_cpp_text: str
+    transformers_text: str
+
+    @property
+    def same(self) -> bool:
+        return self.llama_cpp == self.transformers
+
+
 @dataclass(frozen=True)
 class Agreement:
-    """Greedy outputs of both runtimes per prompt, and the share that match exactly."""
+    """Greedy continuations of both runtimes per prompt, and the share that match token for token."""
 
-    pairs: list[tuple[str, str, str]]  # (prompt, llama.cpp, transformers)
+    pairs: list[Continuation]
 
     @property
     def share(self) -> float:
-        return sum(a == b for _, a, b in self.pairs) / len(self.pairs) if self.pairs else 0.0
+        return sum(p.same for p in self.pairs) / len(self.pairs) if self.pairs else 0.0
+
+
+def _until_eos(tokens: Sequence[int], eos: set[int]) -> list[int]:
+    out: list[int] = []
+    for t in tokens:
+        out.append(int(t))
+        if t in eos:
+            break
+    return out
 
 
 def greedy_agreement(
     gguf_base: Path,
-    gguf_lora: Path,
+    gguf_lora: Path | None,
     model: Any,
     tokenizer: Any,
     prompts: Sequence[str],
     *,
     max_tokens: int = 12,
+    n_threads: int = 2,
 ) -> Agreement:
-    """Greedy continuations from llama.cpp (with `lora_path`) and transformers (peft), compared exactly."""
+    """Greedy continuations from llama.cpp (`gguf_base`, with `lora_path=gguf_lora` unless None) and transformers
+    (`model`: a peft model for the adapter, a plain model or a peft model under `disable_adapter()` without).
+
+    Both runtimes get the same prompt token ids (the tokenizer's), so the comparison is of the runtimes alone:
+    the generated token ids, up to `max_tokens` or the first end-of-sequence token, must be equal.
+    """
     import torch
     from llama_cpp import Llama
 
-    llm = Llama(model_path=str(gguf_base), lora_path=str(gguf_lora), n_ctx=512, seed=0, verbose=False, n_threads=2)
-    pairs = []
+    llm = Llama(
+        model_path=str(gguf_base),
+        lora_path=str(gguf_lora) if gguf_lora is not None else None,
+        n_ctx=512,
+        seed=0,
+        verbose=False,
+        n_threads=n_threads,
+    )
+    gen_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    eos = {int(llm.token_eos()), int(tokenizer.eos_token_id)}
+    eos |= set(gen_eos if isinstance(gen_eos, list) else [gen_eos] if gen_eos is not None else [])
     model.eval()
+    pairs = []
     for p in prompts:
-        out: Any = llm.create_completion(p, max_tokens=max_tokens, temperature=0.0, top_k=1)
-        a = str(out["choices"][0]["text"])
-        ids = tokenizer(p, return_tensors="pt")
+        ids = tokenizer(p, add_special_tokens=False)["input_ids"]
+        a: list[int] = []
+        for t in llm.generate(ids, top_k=1, temp=0.0, reset=True):
+            a.append(int(t))
+            if t in eos or len(a) >= max_tokens:
+                break
+        x = torch.tensor([ids])
         with torch.no_grad():
-            gen = model.generate(**ids, max_new_tokens=max_tokens, do_sample=False)
-        b = tokenizer.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
-        pairs.append((p, a, b))
+            gen = model.generate(
+                input_ids=x,
+                attention_mask=torch.ones_like(x),
+                max_new_tokens=max_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        b = _until_eos(gen[0, len(ids) :].tolist(), eos)
+        pairs.append(Continuation(p, a, b, tokenizer.decode(a), tokenizer.decode(b)))
+    llm.close()
     return Agreement(pairs)

@@ -19,9 +19,20 @@ SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
 def make_tiny_base(
-    out_dir: Path, texts: Iterable[str], *, vocab_size: int = 512, hidden: int = 64, seed: int = 0
+    out_dir: Path,
+    texts: Iterable[str],
+    *,
+    vocab_size: int = 512,
+    hidden: int = 64,
+    seed: int = 0,
+    init_std: float = 0.02,
 ) -> Path:
-    """Save a tiny tokenizer + random Qwen2 model to `out_dir` and return it."""
+    """Save a tiny tokenizer + random Qwen2 model to `out_dir` and return it.
+
+    `init_std` is the weights' initial standard deviation. At the usual 0.02 a model this narrow cannot make
+    its logits peaked (|logit| <= sqrt(hidden) * |embedding row|, about 1.3 here), so no adapter can take its
+    loss much below log(vocab) - 1.3; a larger one (0.2) lets a LoRA adapter learn a fixed text to a low loss.
+    """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
@@ -49,6 +60,7 @@ def make_tiny_base(
         tie_word_embeddings=True,
         eos_token_id=tok.eos_token_id,
         pad_token_id=tok.pad_token_id,
+        initializer_range=init_std,
     )
     model = Qwen2ForCausalLM(config)
     out_dir.mkdir(parents=True, exist_ok=True)
