@@ -3,7 +3,7 @@
 Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/guard.py
 Prints the model load time, per-question latency of `QuestionGuard.check` (p50/p95, one question at a
 time, as the interviewer calls it), batch throughput, and recall / false-block rate on the labelled set
-(tune and held-out splits; the trained head saw both), the three blind sets with the trained head and with the
+(tune and held-out splits; the trained head saw both), the four blind sets (1-4) with the trained head and with the
 older exemplar stage as baseline, the exemplar stage alone, and the feedback guard's set.
 """
 
@@ -20,7 +20,7 @@ from rich.table import Table
 def main() -> None:
     from greenroom.embeddings import get_embedder
     from greenroom.ethics import evaluation
-    from greenroom.ethics.datasets import data_path, load_labelled
+    from greenroom.ethics.datasets import load_blind_sets, load_labelled
     from greenroom.ethics.events import GuardMetrics
     from greenroom.ethics.feedback import FeedbackGuard, load_feedback_labelled
     from greenroom.ethics.guard import QuestionGuard
@@ -35,10 +35,9 @@ def main() -> None:
     load_s = time.perf_counter() - t0
 
     items = load_labelled()
-    blind = load_labelled(data_path("blind_questions.yaml"))
-    blind2 = load_labelled(data_path("blind2_questions.yaml"))
-    blind3 = load_labelled(data_path("blind3_questions.yaml"))
-    texts = [it.text for it in items + blind + blind2 + blind3]
+    blinds = load_blind_sets()  # blind sets 1-4
+    blind, blind2 = blinds["blind"], blinds["blind2"]
+    texts = [it.text for it in items] + [it.text for part in blinds.values() for it in part]
     lat = []
     by_stage = {"rule": [], "classifier": []}  # type: dict[str, list[float]]
     for text in texts:
@@ -90,10 +89,14 @@ def main() -> None:
     row("blind 1 (now a dev set)", evaluation.evaluate(guard, blind))
     blind_fig = evaluation.evaluate(guard, blind2)
     row("blind 2", blind_fig)
-    row("blind 3 (written before the head was trained)", evaluation.evaluate(guard, blind3))
-    pooled = blind + blind2 + blind3
-    row("blind 1+2+3 pooled (goal: recall >= 0.95, false blocks <= 3%)", evaluation.evaluate(guard, pooled))
-    for name, part in (("blind 1", blind), ("blind 2", blind2), ("blind 3", blind3), ("blind pooled", pooled)):
+    row("blind 3 (written before the head was trained)", evaluation.evaluate(guard, blinds["blind3"]))
+    if "blind4" in blinds:
+        row("blind 4 (written after the head was trained)", evaluation.evaluate(guard, blinds["blind4"]))
+    pooled = [it for part in blinds.values() for it in part]
+    n = len(blinds)
+    row(f"blind 1-{n} pooled (goal: recall >= 0.95, false blocks <= 3%)", evaluation.evaluate(guard, pooled))
+    parts = [(f"blind {i}", part) for i, part in enumerate(blinds.values(), start=1)] + [("blind pooled", pooled)]
+    for name, part in parts:
         row(f"baseline, exemplar stage: {name}", evaluation.evaluate(old, part))
     row("exemplar stage alone: tune", evaluation.embedding_only(guard, [i for i in items if i.split == "tune"]))
     row("exemplar stage alone: held-out", evaluation.embedding_only(guard, [i for i in items if i.split == "heldout"]))

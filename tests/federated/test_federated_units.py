@@ -11,7 +11,7 @@ import pytest
 from greenroom.errors import InputError, UnknownNameError
 from greenroom.federated.base import LocalData, create_task
 from greenroom.federated.deploy import parse_server_url, write_app
-from greenroom.federated.guard_task import DIM, GuardHeadTask
+from greenroom.federated.guard_task import DIM, GuardHeadTask, heldout_examples
 from greenroom.federated.local_data import consented_examples, load_features, prepare, write_examples
 from greenroom.federated.plan import FederationPlan
 
@@ -55,6 +55,15 @@ def test_guard_head_training_lowers_loss_and_fedprox_stays_near_the_global_model
         task.fit([start[0]], data, epochs=1, lr=1.0, proximal_mu=0.0)
     with pytest.raises(InputError):
         task.labels(["proper", "astrology"])
+
+
+def test_the_servers_held_out_set_is_every_blind_set() -> None:
+    from greenroom.ethics.datasets import load_blind_sets
+
+    sets = load_blind_sets()
+    held = heldout_examples()
+    assert "blind4" in sets and len(held) == sum(len(items) for items in sets.values())
+    assert {it.text for it in sets["blind4"]} <= {t for t, _ in held}
 
 
 def test_task_registry_lists_valid_names() -> None:

@@ -13,17 +13,20 @@ from typer.testing import CliRunner
 
 from greenroom.errors import InputError
 from greenroom.ethics import evaluation
-from greenroom.ethics.datasets import data_path, load_labelled
+from greenroom.ethics.datasets import BLIND_SETS, data_path, load_blind_sets, load_labelled
 from greenroom.ethics.events import GuardMetrics
 from greenroom.ethics.guard import QuestionGuard
 from greenroom.ethics.head import GuardHead, load_default_head
 from greenroom.training.guard_train import guard_training_items
 
-BLIND = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml", "blind4_questions.yaml")
-
 
 def pooled_blind() -> list[Any]:
-    return [it for name in BLIND for it in load_labelled(data_path(name))]
+    return [it for items in load_blind_sets().values() for it in items]
+
+
+def test_the_four_blind_sets_are_installed_and_loaded() -> None:
+    assert len(BLIND_SETS) == 4 and list(load_blind_sets()) == ["blind", "blind2", "blind3", "blind4"]
+    assert len(pooled_blind()) == sum(len(load_labelled(data_path(n))) for n in BLIND_SETS)
 
 
 def test_training_items_never_include_a_blind_question() -> None:

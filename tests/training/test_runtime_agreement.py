@@ -31,7 +31,11 @@ def test_llama_cpp_with_the_gguf_lora_and_transformers_with_peft_agree(tmp_path:
     args = LoraArgs(max_steps=40, max_length=96, learning_rate=1e-2, dropout=0.0, target_modules=targets)
     result = train_lora(base, tmp_path / "ds", tmp_path / "adapter", args, evaluate_before=False)
     assert result.train_loss < 1.5, result.train_loss  # from log(400) ~ 6.0 at the start: it learned the text
-    gguf_lora = export_gguf_lora(tmp_path / "adapter", save_base_config(result.model, tmp_path / "cfg"), tmp_path / "a.gguf")
+    # The base config is written as for a base loaded from GGUF, whose config names no architecture.
+    result.model.get_base_model().config.architectures = None
+    gguf_lora = export_gguf_lora(
+        tmp_path / "adapter", save_base_config(result.model, tmp_path / "cfg"), tmp_path / "a.gguf"
+    )
 
     from transformers import AutoTokenizer
 
@@ -44,6 +48,7 @@ def test_llama_cpp_with_the_gguf_lora_and_transformers_with_peft_agree(tmp_path:
     with_adapter = greedy_agreement(gguf_base, gguf_lora, result.model, tok, prompts, max_tokens=8)
     for p in with_adapter.pairs:
         assert p.same, (p.llama_cpp_text, p.transformers_text)
+
     def is_learned(text: str) -> bool:
         return bool(text.strip()) and any(r.startswith(text) for r in replies)
 

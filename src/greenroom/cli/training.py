@@ -18,22 +18,15 @@ train_app = typer.Typer(
     help="Train Greenroom's models: the question guard, datasets, LoRA adapters.", no_args_is_help=True
 )
 
-BLIND_SETS = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml", "blind4_questions.yaml")
-
 
 def guard_figures(guard: object) -> dict[str, dict[str, object]]:
     """Recall and false blocks of a guard on every shipped blind set (whole guard: rules + second stage)."""
     from greenroom.ethics import evaluation
-    from greenroom.ethics.datasets import data_path, load_labelled
+    from greenroom.ethics.datasets import load_blind_sets
     from greenroom.ethics.guard import QuestionGuard
 
     assert isinstance(guard, QuestionGuard)
-    out: dict[str, dict[str, object]] = {}
-    for name in BLIND_SETS:
-        path = data_path(name)
-        if path.exists():
-            out[name.removesuffix("_questions.yaml")] = evaluation.evaluate(guard, load_labelled(path)).to_dict()
-    return out
+    return {name: evaluation.evaluate(guard, items).to_dict() for name, items in load_blind_sets().items()}
 
 
 @train_app.command("guard")

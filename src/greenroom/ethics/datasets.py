@@ -1,4 +1,8 @@
-"""Loaders for the YAML data shipped in `greenroom/ethics/data/`: exemplar banks and labelled sets."""
+"""Loaders for the YAML data shipped in `greenroom/ethics/data/`: exemplar banks and labelled sets.
+
+`BLIND_SETS` lists the question guard's blind sets (written after a guard version was frozen; never trained on)
+in the order they were written; `load_blind_sets()` loads the installed ones by short name (blind, blind2, ...).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import yaml
 from greenroom.errors import InputError
 
 Split = Literal["tune", "heldout"]
+
+BLIND_SETS = ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml", "blind4_questions.yaml")
 
 
 def data_path(name: str) -> Path:
@@ -86,3 +92,12 @@ def load_labelled(path: Path | None = None) -> list[LabelledItem]:
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"Malformed labelled set: {exc}") from None
     return items
+
+
+def load_blind_sets() -> dict[str, list[LabelledItem]]:
+    """{short name ("blind", "blind2", ...): items} for every installed blind set, in the order written."""
+    return {
+        name.removesuffix("_questions.yaml"): load_labelled(data_path(name))
+        for name in BLIND_SETS
+        if data_path(name).exists()
+    }

@@ -138,13 +138,12 @@ class GuardHeadTask:
 
 def heldout_examples() -> list[tuple[str, str]]:
     """The server's held-out set: the guard's blind sets (never trained on by `train guard` or clients)."""
-    from greenroom.ethics.datasets import data_path, load_labelled
+    from greenroom.ethics.datasets import load_blind_sets
     from greenroom.ethics.head import PROPER
 
     out: list[tuple[str, str]] = []
-    for name in ("blind_questions.yaml", "blind2_questions.yaml", "blind3_questions.yaml"):
-        if data_path(name).exists():
-            out += [(it.text, it.label if it.improper else PROPER) for it in load_labelled(data_path(name))]
+    for items in load_blind_sets().values():  # blind sets 1-4 (ethics.datasets.BLIND_SETS)
+        out += [(it.text, it.label if it.improper else PROPER) for it in items]
     if not out:
         raise InputError("No held-out guard questions are installed.")
     return out
