@@ -93,21 +93,60 @@ def test_a_monitor_alert_rolls_the_canary_back(tmp_path: Path) -> None:
     assert "alert fired: error_rate" in json.loads((tmp_path / "training" / "canary.json").read_text())["rolled_back"]
 
 
+def test_the_registry_is_read_again_at_each_new_interview(tmp_path: Path) -> None:
+    settings = canary_settings(tmp_path, 1.0, lora_path=str(tmp_path / "adapter.gguf"))
+    reg = Registry(tmp_path / "training" / "registry.json")
+    canary = LiveCanary.from_settings(settings)
+    first = (canary.entry or {})["id"]
+    assert canary.arm("running") == CANDIDATE and canary.generation == 0
+    counted = canary.wrap_llm(object(), CANDIDATE)
+    reg.set_candidate(first, 0.01)  # the operator lowers the share while the server runs
+    new_ids = [f"new-{i}" for i in range(60)]
+    assert [canary.arm(i) for i in new_ids].count(CANDIDATE) <= 3 and canary.router.share == 0.01
+    assert canary.arm("running") == CANDIDATE and canary.generation == 0  # sticky; the same candidate
+    second = reg.register("interviewer", "candidate-2", params={"lora_path": "b.gguf"}, evaluation=PROD)
+    reg.set_candidate(second, 1.0)
+    assert canary.arm("next") == CANDIDATE and canary.generation == 1 and (canary.entry or {})["id"] == second
+    counted._record(error=True)  # a call of the replaced candidate's interview: not counted for the new one
+    assert canary.router.arms["candidate"].calls == 0 and canary.active
+    reg.set_candidate(None)
+    assert canary.arm("after") == PRODUCTION and not canary.active
+    assert json.loads((tmp_path / "training" / "canary.json").read_text())["active"] is False
+
+
 @pytest.mark.slow
-def test_the_server_resources_serve_and_count_the_candidate(tmp_path: Path, model_dir: Path) -> None:
+def test_the_candidate_runs_where_production_runs_on_the_pool(tmp_path: Path, model_dir: Path) -> None:
     from greenroom.llm.base import user
     from greenroom.server.resources import Resources
 
     small = model_dir / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-    settings = canary_settings(tmp_path, 0.5, model_path=str(small))
-    settings = settings.model_copy(update={"models_dir": model_dir, "llm_preset": "qwen2.5-coder-0.5b"})
+    settings = canary_settings(tmp_path, 0.5, model_path=str(small)).model_copy(
+        update={
+            "models_dir": model_dir,
+            "llm_preset": "qwen2.5-coder-0.5b",
+            "llm_context_size": 512,
+            "serving_engine": "pool",
+            "serving_min_workers": 1,
+            "serving_max_workers": 1,
+        }
+    )
     resources = Resources(settings)
-    ids = [f"iv-{i}" for i in range(40)]
-    cand = next(i for i in ids if resources.canary().arm(i) == CANDIDATE)
-    prod = next(i for i in ids if resources.canary().arm(i) == PRODUCTION)
-    for iv in (cand, prod):
-        assert resources.interviewer_llm(iv).complete([user("Say hi.")], max_tokens=2, temperature=0.0)
-    assert resources.candidate_llm().path == small
-    counters = resources.status()["canary"]["counters"]
-    assert counters["candidate"]["calls"] == 1 and counters["production"]["calls"] == 1
-    assert counters["candidate"]["interviews"] >= 1 and counters["candidate"]["errors"] == 0
+    resources.start_engine()
+    try:
+        ids = [f"iv-{i}" for i in range(40)]
+        cand = next(i for i in ids if resources.canary().arm(i) == CANDIDATE)
+        prod = next(i for i in ids if resources.canary().arm(i) == PRODUCTION)
+        for iv in (cand, prod):
+            assert resources.interviewer_llm(iv).complete([user("Say hi.")], max_tokens=2, temperature=0.0)
+        engine = resources.candidate_engine  # a pool of its own, in worker processes like production's
+        assert engine is not None and engine is not resources.engine and engine.name == "pool"
+        assert engine.settings.llm_model_path == small and engine.status()["ready"] == 1
+        assert resources.engine.status()["ready"] == 1  # production's pool is untouched
+        counters = resources.status()["canary"]["counters"]
+        assert counters["candidate"]["calls"] == 1 and counters["production"]["calls"] == 1
+        assert counters["candidate"]["interviews"] >= 1 and counters["candidate"]["errors"] == 0
+        resources.close_candidate()
+        assert resources.candidate_engine is None and engine.status()["workers"] == 0
+    finally:
+        resources.close_candidate()
+        resources.engine.close()

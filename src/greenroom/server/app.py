@@ -101,6 +101,7 @@ def create_app(
             if metrics_port is not None:
                 stop_metrics_port(metrics_port)
             await app.state.sessions.close()
+            await asyncio.to_thread(resources.close_candidate)
             if resources.engine is not None:
                 await asyncio.to_thread(resources.engine.close)
             purge.stop()

@@ -1,10 +1,17 @@
 """The canary in the live interview service: a set share of new interviews uses the candidate model.
 
 `LiveCanary.from_settings(settings)` reads the model registry (`<data_dir>/training/registry.json`, written by
-`greenroom models promote ENTRY --canary SHARE`). While a canary runs:
+`greenroom models promote ENTRY --canary SHARE`), and reads it again at each new interview (`refresh`): a
+canary started, re-shared or stopped from the CLI takes effect for the next interview without a server restart
+(a new candidate starts fresh counters and bumps `generation`, so the server loads it; calls of an earlier
+candidate's interviews no longer count).
+While a canary runs:
 
 - `arm(interview_id)` is `candidate` for the registry's share of interviews, sticky per interview (a hash of
   its id: the same interview gets the same model after a reconnect or a server restart);
+- the candidate runs where production runs: in the server process with the `single` engine, and with `pool`
+  or `ray` in an engine of the same kind of its own (`candidate_engine`: one pool worker, or an
+  interviewer-only Ray Serve app `<serving_ray_app>-canary` of one replica);
 - `wrap_llm(llm, arm)` counts every model call of that arm (errors, latency) and `wrap_guard(guard, arm)`
   counts guard checks and blocks (each block makes the interviewer regenerate its question);
 - after each count the router's verdict is checked: when the candidate is worse than production (error or
@@ -41,6 +48,26 @@ def registry_for(settings: Settings) -> Any:
     return Registry(root / "registry.json", MlflowRecord(root) if settings.training_mlflow else None)
 
 
+def candidate_engine(settings: Settings, kind: str) -> Any:
+    """A serving engine of production's `kind` (pool, ray) for the candidate's `settings`: one pool worker
+    (no ASR), or a Ray Serve app named `<serving_ray_app>-canary` with one interviewer replica."""
+    s = settings.model_copy(
+        update={
+            "serving_min_workers": 1,
+            "serving_max_workers": 1,
+            "serving_worker_asr": False,
+            "serving_ray_app": f"{settings.serving_ray_app}-canary",
+        }
+    )
+    if kind == "ray":
+        from greenroom.serving.ray_engine import RayEngine
+
+        return RayEngine(s, roles=("interviewer",))
+    from greenroom.serving.base import create_engine
+
+    return create_engine(s, kind)
+
+
 def candidate_settings(settings: Settings, entry: dict[str, Any]) -> Settings:
     """The settings that serve a registry entry: its `model_path` GGUF and/or `lora_path` adapter."""
     from greenroom.errors import InputError
@@ -71,6 +98,7 @@ class LiveCanary:
         )
         self.active = entry is not None and share > 0
         self.ended: list[str] = []
+        self.generation = 0  # bumped when a new candidate starts (the server reloads the candidate model)
         self._seen: dict[str, str] = {}
         self._lock = threading.Lock()
         self.path = settings.data_dir / "training" / "canary.json"
@@ -91,9 +119,48 @@ class LiveCanary:
         return canary
 
     # --- routing ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read the registry (a small JSON file): a new share of the running canary applies to new
+        interviews; a new candidate starts fresh counters (`generation` + 1); no canary ends this one."""
+        try:
+            running = self.registry.canary()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("canary: the model registry could not be read (%s); the routing is unchanged", exc)
+            return
+        from greenroom.training.registry import CanaryRouter
+
+        entry, share = running if running else (None, 0.0)
+        with self._lock:
+            if entry is None:
+                if not self.active:
+                    return
+                log.info("canary: stopped in the registry; every new interview uses production")
+                self.active = False
+            elif self.entry is None or entry.get("id") != self.entry.get("id") or not self.active:
+                self.entry, self.ended, self._seen = entry, [], {}
+                self.router = CanaryRouter(
+                    share,
+                    min_calls=self.settings.canary_min_calls,
+                    margin=self.settings.canary_margin,
+                    latency_ratio=self.settings.canary_latency_ratio,
+                )
+                self.active, self.generation = True, self.generation + 1
+                log.info("canary: %s serves %.0f%% of new interviews", entry.get("id"), 100 * share)
+            elif share != self.router.share:
+                log.info("canary: share %.0f%% -> %.0f%% of new interviews", 100 * self.router.share, 100 * share)
+                self.router.share = share
+            else:
+                return
+        self._write()
+
     def arm(self, interview_id: str | None) -> str:
-        """Which model serves this interview (sticky); production when no canary runs."""
-        if not self.active or not interview_id:
+        """Which model serves this interview (sticky); production when no canary runs. A new interview first
+        re-reads the registry when it changed (`refresh`)."""
+        if not interview_id:
+            return PRODUCTION
+        if interview_id not in self._seen:
+            self.refresh()
+        if not self.active:
             return PRODUCTION
         with self._lock:
             if interview_id not in self._seen:
@@ -107,6 +174,11 @@ class LiveCanary:
 
     def wrap_llm(self, llm: Any, arm: str) -> Any:
         return CountedChatModel(llm, self, arm) if self.active else llm
+
+    def record_for(self, generation: int, arm: str, *, error: bool = False, latency_s: float | None = None) -> None:
+        """`record`, if the call belongs to the running candidate's generation (not to a replaced one)."""
+        if generation == self.generation:
+            self.record(arm, error=error, latency_s=latency_s)
 
     def wrap_guard(self, guard: Any, arm: str) -> Any:
         return CountedGuard(guard, self, arm) if (self.active and guard is not None) else guard
@@ -175,18 +247,22 @@ class CountedChatModel:
 
     def __init__(self, inner: Any, canary: LiveCanary, arm: str) -> None:
         self.inner, self.canary, self.arm = inner, canary, arm
+        self.generation = canary.generation
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+    def _record(self, *, error: bool = False, latency_s: float | None = None) -> None:
+        self.canary.record_for(self.generation, self.arm, error=error, latency_s=latency_s)
 
     def _timed(self, method: str, *args: Any, **kwargs: Any) -> Any:
         t = time.perf_counter()
         try:
             out = getattr(self.inner, method)(*args, **kwargs)
         except Exception:
-            self.canary.record(self.arm, error=True)
+            self._record(error=True)
             raise
-        self.canary.record(self.arm, latency_s=time.perf_counter() - t)
+        self._record(latency_s=time.perf_counter() - t)
         return out
 
     def complete(self, *args: Any, **kwargs: Any) -> Any:
@@ -200,9 +276,9 @@ class CountedChatModel:
         try:
             yield from self.inner.stream(*args, **kwargs)
         except Exception:
-            self.canary.record(self.arm, error=True)
+            self._record(error=True)
             raise
-        self.canary.record(self.arm, latency_s=time.perf_counter() - t)
+        self._record(latency_s=time.perf_counter() - t)
 
 
 class CountedGuard:
@@ -210,11 +286,13 @@ class CountedGuard:
 
     def __init__(self, inner: Any, canary: LiveCanary, arm: str) -> None:
         self.inner, self.canary, self.arm = inner, canary, arm
+        self.generation = canary.generation
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
     def check(self, *args: Any, **kwargs: Any) -> Any:
         verdict = self.inner.check(*args, **kwargs)
-        self.canary.checked(self.arm, blocked=not getattr(verdict, "allowed", True))
+        if self.generation == self.canary.generation:  # not a replaced candidate's interview
+            self.canary.checked(self.arm, blocked=not getattr(verdict, "allowed", True))
         return verdict

@@ -11,8 +11,10 @@ With `serving_engine` set to `pool` or `ray`, the LLM (and ASR where the engine 
 that engine (`greenroom.serving`); every model is wrapped in `serving.metrics` timing for /metrics.
 
 While a canary runs (`greenroom models promote ENTRY --canary SHARE`), `interviewer_llm(interview_id)` and
-`question_guard_for(interview_id)` give that share of interviews the candidate model (loaded in this process,
-beside production) and count both arms (`server/canary.py`); grading always uses production.
+`question_guard_for(interview_id)` give that share of interviews the candidate model and count both arms
+(`server/canary.py`); grading always uses production. The candidate runs where production runs: in this
+process with the `single` engine, else in a candidate engine of the same kind (`canary.candidate_engine`),
+started on the first candidate interview and replaced when the registry names a new candidate.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Resources:
         self.engine: Any = None  # a `serving.base.Engine` when serving_engine is pool or ray
         self._canary: Any = None
         self._candidate: Any = None
+        self._candidate_generation = -1
+        self.candidate_engine: Any = None  # the candidate's own engine when production runs on pool or ray
 
     def start_engine(self) -> None:
         """Start the configured serving engine (blocking: workers load their models)."""
@@ -87,17 +91,42 @@ class Resources:
             return self._canary
 
     def candidate_llm(self) -> Any:
-        """The canary's candidate model, loaded once (raises when it cannot load)."""
+        """The canary's candidate model where production runs, loaded once per candidate (raises when it
+        cannot load): in this process, or served by a candidate engine of production's kind."""
         with self._lock:
-            if self._candidate is None:
+            canary = self.canary()
+            if self._candidate is not None and self._candidate_generation == canary.generation:
+                return self._candidate
+            self.close_candidate()
+            cand_settings = canary.candidate_settings()
+            if self.engine is not None:
+                from greenroom.server.canary import candidate_engine
+
+                engine = candidate_engine(cand_settings, self.engine.name)
+                try:
+                    engine.start()
+                except Exception:
+                    engine.close()
+                    raise
+                self.candidate_engine = engine
+                self._candidate = engine.chat_model(high=True)
+            else:
                 from greenroom.llm.factory import create_chat_model
 
-                llm = create_chat_model(self.canary().candidate_settings())
+                llm = create_chat_model(cand_settings)
                 load = getattr(llm, "load", None)
                 if load:
                     load()
-                self._candidate = llm
+                self._candidate = LockedChatModel(llm, lock_for(llm), high=True)
+            self._candidate_generation = canary.generation
             return self._candidate
+
+    def close_candidate(self) -> None:
+        """Stop the candidate's engine (if any) and forget the candidate model."""
+        with self._lock:
+            engine, self.candidate_engine, self._candidate = self.candidate_engine, None, None
+        if engine is not None:
+            engine.close()
 
     def interviewer_llm(self, interview_id: str | None = None) -> Any:
         """The LLM for the interviewer: goes before any waiting grading call. While a canary runs, the
@@ -108,10 +137,7 @@ class Resources:
         arm = canary.arm(interview_id)
         if arm == CANDIDATE:
             try:
-                cand = self.candidate_llm()
-                return metrics.MeteredChatModel(
-                    canary.wrap_llm(LockedChatModel(cand, lock_for(cand), high=True), CANDIDATE), "llm"
-                )
+                return metrics.MeteredChatModel(canary.wrap_llm(self.candidate_llm(), CANDIDATE), "llm")
             except Exception as exc:  # a candidate that cannot load is an error of the candidate arm
                 log.warning("canary: candidate model failed to load: %s", exc)
                 canary.record(CANDIDATE, error=True)
