@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--preset", default="qwen2.5-coder-1.5b")
     ap.add_argument("--steps", type=int, default=3, help="optimiser steps (speed: 3; agree: a few dozen)")
     ap.add_argument("--prompts", type=int, default=20)
-    ap.add_argument("--tokens", type=int, default=16)
+    ap.add_argument("--tokens", type=int, default=12)
     ap.add_argument("--lr", type=float, default=3e-4, help="agree: the LoRA learning rate")
     ns = ap.parse_args()
     gguf = get_preset(ns.preset).path(get_settings().model_dir)
@@ -74,7 +74,8 @@ def main() -> None:
     if ns.part == "speed":
         build_datasets(work / "ds", bank=QuestionBank.load().all()[:30], grading_items=[])
     else:
-        card = build_datasets(work / "full", bank=QuestionBank.load().all(), grading_items=load_grading_set())
+        bank, items = QuestionBank.load().all(), load_grading_set()
+        card = build_datasets(work / "full", bank=bank, grading_items=items, val_share=0.05, test_share=0.05)
         print(f"data: {card.counts} by task {card.by_task}")
     t = time.perf_counter()
     model, tok = load_base(gguf)
@@ -90,7 +91,7 @@ def main() -> None:
     # Real interview data (the whole bank and the labelled grading set), a LoRA learning rate that converges in a
     # few dozen steps (the seed's 5e-5 is for thousands), the usual zero-initialised B: the adapter starts as
     # the identity and what it changes is what it learned.
-    args = LoraArgs(max_steps=ns.steps, max_length=128, learning_rate=ns.lr, logging_steps=5)
+    args = LoraArgs(max_steps=ns.steps, max_length=96, learning_rate=ns.lr, logging_steps=5)
     r = train_lora((model, tok), work / "full", work / "adapter", args)
     print(
         f"LoRA: {r.steps} steps at lr {ns.lr:g} (warmup {r.warmup_steps}), {r.train_seconds:.0f} s; train loss "
