@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--follow-ups", type=int, default=1)
     ap.add_argument("--camera", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--busy", action="store_true", help="Keep one core busy throughout (stress-ng --cpu 1).")
+    ap.add_argument("--llm-threads", type=int, default=None, help="llm_threads (default: the settings').")
     args = ap.parse_args()
 
     from benchmarks.turn_end import busy_core
@@ -76,6 +77,8 @@ def main() -> None:
     extra: dict[str, object] = {"speech_turn_end_silence_s": args.end_silence} if args.end_silence else {}
     if args.policy:
         extra["speech_turn_policy"] = args.policy
+    if args.llm_threads:
+        extra["llm_threads"] = args.llm_threads
     settings = Settings(
         data_dir=work / "data",
         models_dir=models,
@@ -87,7 +90,8 @@ def main() -> None:
     print(
         f"end of turn: {settings.speech_turn_policy} ({settings.speech_turn_model}, "
         f"{settings.speech_turn_complete_silence_s} s when finished), "
-        f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset}, "
+        f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset} "
+        f"(engine {settings.serving_engine}, {settings.llm_threads or os.cpu_count()} threads), "
         f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}"
     )
     timings: list[dict[str, float]] = []

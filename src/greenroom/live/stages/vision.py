@@ -1,5 +1,6 @@
 """Vision: the camera frames of the listening windows, analysed as they arrive (never stored), a framing
-hint now and then, and per turn a summary with its slice of the timeline."""
+hint now and then, and per turn a summary with its slice of the timeline. Frames are analysed on a
+background-priority thread (`greenroom.priority`): the live path (VAD, ASR) comes first."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from typing import Any
 
 from greenroom.errors import GreenroomError, InputError
+from greenroom.priority import shared_background
 
 HINT_EVERY = 5  # analysed frames between two framing hints
 
@@ -36,7 +38,7 @@ class VisionStage:
             return None
         self._last_t, self._busy = now, True
         try:
-            fb = await asyncio.to_thread(self._push, payload, now)
+            fb = await asyncio.get_running_loop().run_in_executor(shared_background("vision"), self._push, payload, now)
         finally:
             self._busy = False
         if fb is None or not fb.analysed or self.analyzer.frames_analysed % HINT_EVERY != 1:
