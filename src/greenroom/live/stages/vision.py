@@ -53,6 +53,17 @@ class VisionStage:
                 return self.analyzer.start_calibration()
             return self.analyzer.end_calibration()
 
+    def end_calibration(self, measured: bool) -> tuple[str, str]:
+        """End the calibration step: (state, what the page says). `measured` False: the candidate skipped it.
+        Blocking."""
+        if not measured:
+            return "skipped", "Skipped: eye contact will be reported as uncalibrated."
+        try:
+            self.calibrate("end")
+        except GreenroomError as exc:
+            return "failed", exc.message
+        return "calibrated", "Calibrated: eye contact is measured from how you look at the camera."
+
     def _push(self, payload: bytes, t: float) -> Any:
         with self._lock:
             return self.analyzer.push_frame(payload, t)
