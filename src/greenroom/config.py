@@ -124,7 +124,11 @@ class Settings(BaseSettings):
         default=0.2, gt=0, le=2.0, description="Pause after speech at which the end-of-turn model is asked."
     )
     speech_turn_complete_threshold: float = Field(
-        default=0.5, gt=0, lt=1, description="End-of-turn model probability from which the answer counts as finished."
+        default=0.1,
+        gt=0,
+        lt=1,
+        description="End-of-turn model probability from which the answer counts as finished (below it the model "
+        "vetoes the short silence: it is sure the speaker goes on).",
     )
     speech_turn_complete_silence_s: float = Field(
         default=1.3, gt=0, description="Silence that ends the turn when the model says the answer is finished."

@@ -211,6 +211,11 @@ class TurnDetector:
             self.trace.texts[self._i] = self._text
 
     @property
+    def text(self) -> str:
+        """The transcript of the turn so far, as last given to `set_text`."""
+        return self._text
+
+    @property
     def verdict(self) -> float | None:
         """The end-of-turn model's probability at the current pause (None: not asked yet, or no model)."""
         return self._verdict
