@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         default=None, description="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)."
     )
     speech_asr_threads: int = Field(default=2, ge=0, description="CPU threads for ASR (0: CTranslate2's default).")
+    speech_asr_background: bool = Field(
+        default=True,
+        description="Live room: transcribe each stretch of speech on its own thread, so VAD and end-of-turn "
+        "detection never wait for ASR (the turn still ends only once its text is in).",
+    )
     speech_asr_beam_size: int = Field(default=1, ge=1, description="Beam size for Whisper decoding.")
     speech_asr_language: str | None = Field(
         default=None, description="Force a language code (e.g. en); unset: detect it."

@@ -137,6 +137,9 @@ class TurnDetector:
         self.incomplete_silence_s = incomplete_silence_s
         #: Why the detector runs on rules alone (no model), shown to the user; None when the model runs.
         self.degraded: str | None = None
+        #: Set by a listener that transcribes in the background: each `speech_end` marks the text pending, and
+        #: the turn does not end until the listener clears `text_pending` (the rules have read the new text).
+        self.await_text = False
         self.record = record
         self.end_silence_s = end_silence_s
         self.hold_silence_s = hold_silence_s
@@ -186,6 +189,7 @@ class TurnDetector:
         self._verdict: float | None = None  # the model's probability at the current pause
         self._audio = np.zeros(0, np.float32)  # the last audio fed (for the model)
         self._audio_end = 0  # samples fed in all
+        self.text_pending = False
         self.started = False
         self.ended = False
         self.trace = TurnTrace() if self.record else None
@@ -310,6 +314,7 @@ class TurnDetector:
             if self._in_utterance and self._run_silence >= gap:
                 self._in_utterance = False
                 events.append(SpeechEvent("speech_end", (self._i - self._run_silence) * WINDOW_S))
+                self.text_pending = self.await_text
             if not self.started:
                 if self.time >= self.thinking_s:
                     self.ended = True
@@ -323,7 +328,7 @@ class TurnDetector:
                 and silence >= self.pause_s - 1e-9
             ):
                 self._verdict = self._ask_model()
-            if self._in_utterance:
+            if self._in_utterance or self.text_pending:  # still speaking, or the text of the stretch not in yet
                 continue
             limit, why = self.limit()
             if silence >= limit - 1e-9:
