@@ -9,7 +9,8 @@ With `background_asr` (the live room's setting, `speech_asr_background`) a stret
 process's ASR thread while `feed` goes on with VAD and end-of-turn detection, so a long stretch never holds
 the live path behind real time; its `speech_end` event (with the text) comes out of the first `feed` after
 the transcription is done, and the detector does not end the turn while the text it reads is still being
-made (`TurnDetector.text_pending`). Without it (tests, traces) everything runs inside `feed`, in order.
+made (`TurnDetector.text_pending`): once the silence would end it, `feed` waits for that text (the ASR
+tail, which the turn waits for anyway) and decides on it. Without it (tests, traces) everything runs inside `feed`, in order.
 """
 
 from __future__ import annotations
@@ -115,6 +116,11 @@ class Listener:
                 out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
             else:
                 out.append(ListenerEvent(ev.kind, ev.time, ev.reason))
+        if self._pending and self.detector.due():  # only the text is missing: wait for it (the ASR tail)
+            self._collect(wait=True)  # its partial events are dropped: if the turn ends now, the end has the text
+            for ev in self.detector.end_if_due():
+                transcript = self.finish()
+                out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
         # A long stretch with no pause: transcribe what is safely behind us to keep the tail short.
         if self.asr.pending_s() > self.asr.max_pending_s and not self.detector.ended and not self._pending:
             out += self._commit(self.asr.duration - 1.0, None)

@@ -330,9 +330,21 @@ class TurnDetector:
                 self._verdict = self._ask_model()
             if self._in_utterance or self.text_pending:  # still speaking, or the text of the stretch not in yet
                 continue
-            limit, why = self.limit()
-            if silence >= limit - 1e-9:
-                self.ended = True
-                reason = f"{silence:.1f} s of silence" + (f" ({why})" if why else "")
-                events.append(SpeechEvent("turn_end", self.time, reason))
+            events += self.end_if_due()
         return events
+
+    def due(self) -> bool:
+        """Whether the silence so far would end the turn now, on the text as it is (pending or not)."""
+        if self.ended or not self.started or self._in_utterance or not self._run_silence:
+            return False
+        return self.trailing_silence_s >= self.limit()[0] - 1e-9
+
+    def end_if_due(self) -> list[SpeechEvent]:
+        """End the turn now if the silence is long enough and the text is in (a listener calls it once the text
+        it waited for has come in; `feed` at every window)."""
+        if self.text_pending or not self.due():
+            return []
+        self.ended = True
+        why = self.limit()[1]
+        reason = f"{self.trailing_silence_s:.1f} s of silence" + (f" ({why})" if why else "")
+        return [SpeechEvent("turn_end", self.time, reason)]
