@@ -378,6 +378,53 @@ def trace_clips(clips: list[Clip], settings: Any, args: argparse.Namespace) -> d
     return traces
 
 
+def llm_threads_check(clips: list[Clip], settings: Any, n: int) -> None:
+    """The paced listener (defaults, ASR as the live room runs it) while the LLM generates without pause on
+    all cores, then on all cores but one; prints the listener's figures and the LLM's speed beside them."""
+    import threading
+
+    from greenroom.llm.base import user
+    from greenroom.llm.factory import create_chat_model
+    from greenroom.speech.asr import create_transcriber
+
+    chosen = clips[: n // 2] + [c for c in clips if c.kind == "clean"][: n - n // 2]
+    chosen += [c for c in clips if c.name == "jfk.flac"]
+    asr = create_transcriber(settings)
+    cores = os.cpu_count() or 1
+    print(
+        f"Paced, {len(chosen)} clips, with the LLM ({settings.llm_preset}, engine {settings.serving_engine}: "
+        f"in this process) generating meanwhile; ASR {settings.speech_asr_model}"
+    )
+    print(f"{'LLM threads':<14}{'p50 s':>7}{'p95 s':>7}{'cut':>7}{'tail s':>8}{'lag s':>7}{'LLM tok/s':>11}")
+    for threads in sorted({cores, max(1, cores - 1)}, reverse=True):
+        model = create_chat_model(settings.model_copy(update={"llm_threads": threads}))
+        model.complete([user("Say hello.")], max_tokens=4)  # loaded and warm before the clock starts
+        stop, pieces = threading.Event(), [0]
+
+        def generate(model: Any = model, stop: threading.Event = stop, pieces: list[int] = pieces) -> None:
+            while not stop.is_set():
+                for _ in model.stream([user("Explain database indexes in detail.")], max_tokens=48):
+                    pieces[0] += 1
+                    if stop.is_set():
+                        return
+
+        worker = threading.Thread(target=generate, daemon=True)
+        t0 = time.perf_counter()
+        worker.start()
+        try:
+            r = paced(chosen, lambda: live_listener(asr, settings, {}))
+        finally:
+            stop.set()
+            worker.join()
+        rate = pieces[0] / (time.perf_counter() - t0)
+        print(
+            f"{threads:<14}{r['p50']:>7.2f}{r['p95']:>7.2f}{r['cut']:>7.0%}{r['tail']:>8.2f}{r['lag']:>7.2f}{rate:>11.1f}",
+            flush=True,
+        )
+        del model
+    print(f"load average now {os.getloadavg()[0]:.1f}")
+
+
 def live_listener(asr: Any, settings: Any, overrides: dict[str, Any]) -> Any:
     """The listener as the live room builds it (background ASR per the settings), with detector overrides."""
     from greenroom.speech.listener import Listener
@@ -395,6 +442,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--asr", default="whisper-tiny.en", help="ASR for the traces (the text rules read it).")
     ap.add_argument("--cache", type=Path, default=ROOT / "artefacts" / "turn_traces.json", help="Traces kept here.")
     ap.add_argument("--replay", action="store_true", help="Only the curve, from the kept traces (loads no model).")
+    ap.add_argument(
+        "--llm-threads-check",
+        action="store_true",
+        help="Only the paced run with the LLM generating meanwhile (as a grade or a speculative reply would), "
+        "on all cores and on all cores but one: does the live path stay in real time?",
+    )
     args = ap.parse_args(argv)
 
     from greenroom.config import Settings, default_data_dir
@@ -406,6 +459,9 @@ def main(argv: list[str] | None = None) -> None:
         f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a shared machine: timings are noisy)"
     )
     clips = corpus(args.answers) + recordings()
+    if args.llm_threads_check:
+        llm_threads_check(clips, settings, args.paced or 4)
+        return
     if args.replay:  # the curve from the kept traces: no model is loaded
         traces = load_traces(args.cache)
         if missing := [c.name for c in clips if c.name not in traces]:
