@@ -16,6 +16,8 @@ With "both", the text rules are the second opinion: when the transcript sounds u
 phrase, a dangling word) the long hold applies whatever the model says, and a very short answer the model
 calls finished waits the plain `end_silence_s`.
 Without a model (or with policy "rules") the rules above run alone: the degraded mode.
+A listener that transcribes in the background sets `await_text`: the turn then never ends while the text of
+the last stretch is still being made (`text_pending`), so the rules always read what was said.
 
 Events carry times in seconds from the first sample fed. `speech_start` and `speech_end` mark each
 stretch of speech (a pause of `utterance_gap_s` closes one); the live session uses them to show the
