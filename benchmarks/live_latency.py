@@ -66,7 +66,7 @@ def main() -> None:
     ap.add_argument("--llm-threads", type=int, default=None, help="llm_threads (default: the settings').")
     args = ap.parse_args()
 
-    from benchmarks.turn_end import busy_core
+    from benchmarks.turn_paced import busy_core
     from tests.web.browser import espeak_wav, face_y4m
 
     from greenroom.config import Settings, default_data_dir
