@@ -34,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+HELD_S = 1.5  #: as in benchmarks/turn_end.py: a finished answer waited on longer than this is held too long
 ANSWER = (
     "I would use a hash table. Each key is hashed to choose a slot, so every lookup takes constant time on average."
 )
@@ -62,9 +63,10 @@ def main() -> None:
     ap.add_argument("--follow-ups", type=int, default=1)
     ap.add_argument("--camera", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--busy", action="store_true", help="Keep one core busy throughout (stress-ng --cpu 1).")
+    ap.add_argument("--llm-threads", type=int, default=None, help="llm_threads (default: the settings').")
     args = ap.parse_args()
 
-    from benchmarks.turn_end import busy_core
+    from benchmarks.turn_paced import busy_core
     from tests.web.browser import espeak_wav, face_y4m
 
     from greenroom.config import Settings, default_data_dir
@@ -76,6 +78,8 @@ def main() -> None:
     extra: dict[str, object] = {"speech_turn_end_silence_s": args.end_silence} if args.end_silence else {}
     if args.policy:
         extra["speech_turn_policy"] = args.policy
+    if args.llm_threads:
+        extra["llm_threads"] = args.llm_threads
     settings = Settings(
         data_dir=work / "data",
         models_dir=models,
@@ -87,7 +91,8 @@ def main() -> None:
     print(
         f"end of turn: {settings.speech_turn_policy} ({settings.speech_turn_model}, "
         f"{settings.speech_turn_complete_silence_s} s when finished), "
-        f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset}, "
+        f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset} "
+        f"(engine {settings.serving_engine}, {settings.llm_thread_count} threads), "
         f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}"
     )
     timings: list[dict[str, float]] = []
@@ -138,6 +143,9 @@ def run(args: argparse.Namespace, settings: Any, wav: Path, y4m: Path, timings: 
                     )
                     shown += 1
             got = list(session.timings[: args.turns - len(timings)]) if session else []  # enough: stop early
+            for t, turn in zip(got, session.turns if session else [], strict=False):  # one turn per timed answer
+                said = (turn.answer or "").lower()  # cut off: the answer lacks its last clause
+                t["cut"] = float("constant" not in said and "average" not in said)
             timings += got
             print(f"interview {sid[:8]}: {len(got)} answers timed ({len(timings)} so far)")
         print(f"voice: {getattr(resources.synthesizer(), 'name', '?')} (fallback: {resources.synthesizer().fallback})")
@@ -160,6 +168,12 @@ def report(timings: list[dict[str, float]], t_start: float, *, busy: bool) -> No
             "behind_s": "live path behind real time (worst)",
         }
         print(f"{label.get(stage, stage):<34}{pct(xs, 0.5):>10.3f}{pct(xs, 0.95):>10.3f}{max(xs):>10.3f}")
+    cut = [t["cut"] for t in timings if "cut" in t]
+    held = sum(t["end_of_turn"] > HELD_S for t in timings)
+    print(
+        f"cut off early (the answer lacks its last clause): {sum(cut):.0f}/{len(cut)}; "
+        f"held too long (end of turn > {HELD_S} s): {held}/{len(timings)}"
+    )
     mean_total = statistics.fmean(t["total"] for t in timings)
     spec = sum(bool(t.get("speculative")) for t in timings)
     print(f"mean total {mean_total:.3f} s; replies prepared during the pause (speculative): {spec}/{len(timings)}")

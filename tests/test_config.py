@@ -24,6 +24,14 @@ def test_env_prefix_and_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert Settings().model_dir == tmp_path / "models"
 
 
+def test_the_interviewers_llm_leaves_a_core_to_the_live_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert Settings().llm_thread_count == 3  # ASR and VAD keep a core (docs/web.md#latency)
+    assert Settings(llm_threads=4).llm_thread_count == 4
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert Settings().llm_thread_count == 1
+
+
 def test_xdg_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("GREENROOM_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))

@@ -75,7 +75,13 @@ class Settings(BaseSettings):
     llm_model_name: str | None = Field(default=None, description="Model name to send to the server.")
     llm_api_key: str | None = Field(default=None, description="Optional API key for the server.")
     llm_context_size: int = Field(default=4096, ge=512, description="Context window in tokens.")
-    llm_threads: int | None = Field(default=None, ge=1, description="CPU threads for llama.cpp (default: all cores).")
+    llm_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="CPU threads for the interviewer's llama.cpp model (default: all cores but one, at least one, so "
+        "the live path's ASR and VAD keep a core; measured in docs/web.md#latency). A serving pool's workers share "
+        "the same cores.",
+    )
     llm_gpu_layers: int = Field(default=0, description="Layers to offload to a GPU (llama.cpp; -1 for all).")
     llm_max_tokens: int = Field(default=512, ge=1, description="Default cap on generated tokens.")
     llm_temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature for conversation.")
@@ -92,6 +98,11 @@ class Settings(BaseSettings):
         default=None, description="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)."
     )
     speech_asr_threads: int = Field(default=2, ge=0, description="CPU threads for ASR (0: CTranslate2's default).")
+    speech_asr_background: bool = Field(
+        default=True,
+        description="Live room: transcribe each stretch of speech on its own thread, so VAD and end-of-turn "
+        "detection never wait for ASR (the turn still ends only once its text is in).",
+    )
     speech_asr_beam_size: int = Field(default=1, ge=1, description="Beam size for Whisper decoding.")
     speech_asr_language: str | None = Field(
         default=None, description="Force a language code (e.g. en); unset: detect it."
@@ -124,7 +135,11 @@ class Settings(BaseSettings):
         default=0.2, gt=0, le=2.0, description="Pause after speech at which the end-of-turn model is asked."
     )
     speech_turn_complete_threshold: float = Field(
-        default=0.5, gt=0, lt=1, description="End-of-turn model probability from which the answer counts as finished."
+        default=0.1,
+        gt=0,
+        lt=1,
+        description="End-of-turn model probability from which the answer counts as finished (below it the model "
+        "vetoes the short silence: it is sure the speaker goes on).",
     )
     speech_turn_complete_silence_s: float = Field(
         default=1.3, gt=0, description="Silence that ends the turn when the model says the answer is finished."
@@ -453,6 +468,13 @@ class Settings(BaseSettings):
         description="Non-loopback hosts the egress guard lets through (e.g. a LAN vLLM server). Empty: none.",
     )
     egress_guard: bool = Field(default=True, description="Refuse non-loopback connections in every process.")
+
+    @property
+    def llm_thread_count(self) -> int:
+        """The CPU threads the in-process LLM gets: `llm_threads`, else all cores but one (at least one).
+        Measured (`benchmarks/turn_end.py --llm-threads-check`): with the LLM generating while the candidate
+        speaks, one thread fewer cut the end-of-turn p95 from 3.1 s to 2.4 s for 11% fewer tokens a second."""
+        return self.llm_threads or max(1, (os.cpu_count() or 1) - 1)
 
     @property
     def model_dir(self) -> Path:

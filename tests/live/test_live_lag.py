@@ -95,16 +95,16 @@ def test_the_room_catches_up_and_background_work_yields(settings: Settings) -> N
         session._send_json, session._reply, session._vision = send_json, spec, frames  # type: ignore[assignment]
         session.phase, session.voice, session._listening = "listening", True, RecordedStage()  # type: ignore[assignment]
         loop = asyncio.create_task(session._audio_loop())
-        session._audio_q.put_nowait((PCM, time.perf_counter() - 3.0))  # audio that waited 3 s: behind
+        session.mic.queue.put_nowait((PCM, time.perf_counter() - 3.0))  # audio that waited 3 s: behind
         await asyncio.sleep(0.05)
         assert session.lag.behind and res.holds == [True] and not spec.started  # no speculation while behind
         await session.on_frame(JPEG)  # a camera frame while behind: skipped
         assert frames.pushed == []
-        session._audio_q.put_nowait((PCM, time.perf_counter()))  # fresh audio: caught up
+        session.mic.queue.put_nowait((PCM, time.perf_counter()))  # fresh audio: caught up
         await asyncio.sleep(0.05)
         await session.on_frame(JPEG)
         assert frames.pushed == [JPEG]
-        await session._audio_q.put(None)
+        await session.mic.queue.put(None)
         await loop
         return sent, res, spec, session
 

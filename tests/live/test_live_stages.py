@@ -38,6 +38,9 @@ def test_listening_stage_turns_speech_into_a_turn(settings: Settings, transcribe
             "speech_turn_end_silence_s": 0.8,
             "speech_turn_hold_silence_s": 1.5,
             "speech_turn_incomplete_silence_s": 1.5,  # when the end-of-turn model calls the answer unfinished
+            # fed faster than real time, a stretch transcribed in the background would still be in ASR when the
+            # silence ends the turn (no `Partial`): in order here; the background listener has its own test
+            "speech_asr_background": False,
         }
     )
     stage = ListeningStage(Listener.from_settings(transcriber, s), LeadSilenceGate())
@@ -129,7 +132,6 @@ def test_vision_stage_calibration_then_a_calibrated_turn(settings: Settings) -> 
     import cv2
     from skimage import data
 
-    from greenroom.errors import InputError
     from greenroom.live.stages.vision import VisionStage
     from greenroom.vision.stream import StreamingVisionAnalyzer
 
@@ -147,8 +149,9 @@ def test_vision_stage_calibration_then_a_calibrated_turn(settings: Settings) -> 
     try:
         stage.calibrate("start")
         asyncio.run(feed(blank, 2))
-        with pytest.raises(InputError, match="Calibration failed"):
-            stage.calibrate("end")
+        state, detail = stage.end_calibration(measured=True)  # the room's end of the step
+        assert state == "failed" and "Calibration failed" in detail
+        assert stage.end_calibration(measured=False)[0] == "skipped"
         stage.calibrate("start")
         asyncio.run(feed(face, 5))
         assert stage.calibrate("end").calibrated

@@ -99,3 +99,27 @@ def test_listener_let_me_think_pause_then_answer(base_asr) -> None:
     assert end.time == pytest.approx(g.speech_spans[-1][1] + 2.0, abs=0.3)
     assert end.transcript is not None and "between the two services" in end.transcript.text.lower()
     assert listener.feed(np.zeros(SR, np.float32)) == []  # ended: nothing more until reset
+
+
+@pytest.mark.slow
+def test_listener_transcribes_in_the_background_and_ends_once_the_text_is_in(base_asr) -> None:
+    """`background_asr` (the live room's setting): `feed` returns while a stretch is still being transcribed
+    (VAD and end of turn keep up with real time), the stretch's text comes out of a later `feed`, and the
+    turn ends only once the text is in: the same events and transcript as when everything runs in order."""
+    g = compose(["I would use a hash table.", 1.0, "Because every lookup takes constant time.", 3.0])
+    in_order = Listener(base_asr, TurnDetector(end_silence_s=2.0, hold_silence_s=4.0)).feed_all(g.audio, 0.1)
+    listener = Listener(base_asr, TurnDetector(end_silence_s=2.0, hold_silence_s=4.0), background_asr=True)
+    events, held = [], False
+    step = int(0.1 * SR)
+    for i in range(0, len(g.audio), step):
+        events += listener.feed(g.audio[i : i + step])
+        held |= listener.detector.text_pending  # this feed returned before its stretch was transcribed
+    assert held
+    kinds = [e.kind for e in events]  # fed faster than real time: stretches may still be in ASR at the end
+    assert kinds.count("speech_start") == 2 and kinds.count("turn_end") == 1, events
+    ends = [e.time for e in in_order if e.kind == "speech_end"]
+    assert [e.time for e in events if e.kind == "speech_end"] == ends[: kinds.count("speech_end")]
+    end, expected = events[-1], in_order[-1]
+    assert end.kind == "turn_end" and end.time >= expected.time - 0.05
+    assert end.transcript is not None and expected.transcript is not None
+    assert end.transcript.text == expected.transcript.text and "constant time" in end.transcript.text.lower()

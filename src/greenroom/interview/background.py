@@ -1,7 +1,8 @@
 """Grading in the background: answers are graded on a worker thread while the next question is asked.
 
 `submit` returns at once; `wait(timeout)` collects what is done. One worker: the embedded model runs
-one generation at a time anyway, and grades then finish in the order they were submitted.
+one generation at a time anyway, and grades then finish in the order they were submitted. The worker
+runs at background priority (`greenroom.priority`): a grade never competes on equal terms with live ASR.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 
 from greenroom.interview.bank import Question
 from greenroom.interview.grading import Grade, Grader
+from greenroom.priority import background_executor
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ class BackgroundGrader:
 
     def __init__(self, grader: Grader) -> None:
         self.grader = grader
-        self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenroom-grader")
+        self._pool = background_executor("greenroom-grader")  # at a lower OS priority than the live path
         self._futures: dict[str, cf.Future[Grade]] = {}
         self._lock = threading.Lock()
         self.seconds: dict[str, float] = {}

@@ -1,7 +1,7 @@
-"""The bridge to the interview package: the set-up page's `Setup`, the plan, and the `InterviewService`
-of a live interview built on the server's shared models.
+"""The bridge to the interview package: the set-up page's `Setup`, the plan, the `InterviewService`
+of a live interview built on the server's shared models, and the "welcome back" of a resumed socket.
 
-Everything here blocks (LLM calls): the live session calls it through `asyncio.to_thread`.
+The plan and the service block (LLM calls): the live session calls them through `asyncio.to_thread`.
 """
 
 from __future__ import annotations
@@ -77,3 +77,16 @@ def new_service(resources: Models, state: Any, turns: list[Any] | None = None, c
         turns=turns,
         current=current,
     )
+
+
+def welcome_back(state: Any, asked: Any) -> Any:
+    """The current utterance for a resumed socket: "Welcome back" and the question alone (not the welcome)."""
+    if asked.done:
+        return asked
+    text = asked.text
+    if asked.kind == "question" and asked.question_id:
+        try:
+            text = state.question(asked.question_id).text
+        except KeyError:
+            pass
+    return asked.model_copy(update={"text": f"Welcome back. {text}"})

@@ -19,13 +19,14 @@ from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
 from greenroom.live.base import Models
 from greenroom.live.protocol import MAX_ANSWER_CHARS, error_event, event
-from greenroom.live.saver import RetryingSaver
 from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded
 from greenroom.live.stages.lag import CatchUp
 from greenroom.live.stages.listening import ListeningStage
 from greenroom.live.stages.metrics import measure_turn
+from greenroom.live.stages.microphone import MicInput
 from greenroom.live.stages.redaction import RedactionStage
 from greenroom.live.stages.reply import ReplyStage
+from greenroom.live.stages.saving import SavingStage
 from greenroom.live.stages.speech_out import SpeechOut
 from greenroom.live.stages.timing import TimingObserver
 from greenroom.live.stages.vision import VisionStage
@@ -66,7 +67,7 @@ class LiveSession:
         self.timings = self.timing.turns  # the figures of every measured turn (benchmarks read them)
         self._send_json: SendJson | None = None
         self._send_bytes: SendBytes | None = None
-        self._audio_q: asyncio.Queue[tuple[bytes, float] | None] = asyncio.Queue(maxsize=6000)
+        self.mic = MicInput()
         self._audio_task: asyncio.Task[None] | None = None
         self._listening: ListeningStage | None = None
         self._reply: ReplyStage | None = None
@@ -78,9 +79,8 @@ class LiveSession:
         self._calibration: str | None = None  # None, "waiting", "running", then "calibrated"/"skipped"/"failed"
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Future[Any]] = set()
-        self.report: dict[str, Any] | None = None  # built at the finish; stored with the turns by `_write`
-        self._unsaved_turns: set[int] = set()  # turn indices not yet stored (storage may be away)
-        self._saver = RetryingSaver(self._prepare_write, self._write, self._storage_event, settings.storage_retry_s)
+        self.report: dict[str, Any] | None = None  # built at the finish; stored with the turns by `saving`
+        self.saving = SavingStage(self, settings.storage_retry_s)
 
     @property
     def state(self) -> Any:
@@ -137,19 +137,7 @@ class LiveSession:
         elif self.phase in ("thinking", "finishing"):  # the running turn or report goes to this socket when ready
             await self.emit("status", detail=_BUSY[self.phase], phase=self.phase)
         elif self.service.current is not None:  # resumed: a short welcome back, the current question, then listen
-            self.spawn(self._ask(self._welcome_back(self.service.current), again=True))
-
-    def _welcome_back(self, asked: Any) -> Any:
-        """The current utterance for a resumed socket: "Welcome back" and the question alone (not the welcome)."""
-        if asked.done:
-            return asked
-        text = asked.text
-        if asked.kind == "question" and asked.question_id:
-            try:
-                text = self.state.question(asked.question_id).text
-            except KeyError:
-                pass
-        return asked.model_copy(update={"text": f"Welcome back. {text}"})
+            self.spawn(self._ask(eng.welcome_back(self.state, self.service.current), again=True))
 
     def detach(self, send_json: SendJson | None = None) -> None:
         """Forget the socket (only if it is still the current one, when given)."""
@@ -240,7 +228,7 @@ class LiveSession:
             self.phase = "thinking"
             asked = await asyncio.to_thread(self.service.start)
             self.phase = "speaking"
-            await self._save()
+            await self.saving.save()
         await self._ask(asked)
 
     async def _ask(self, utt: Any, *, again: bool = False) -> None:
@@ -319,28 +307,13 @@ class LiveSession:
         )
 
     def on_audio(self, payload: bytes) -> None:
-        if self.phase != "listening" or not self.voice:
-            return
-        if len(payload) % 2:
-            raise InputError("An audio frame must hold whole 16-bit samples.")
-        try:
-            self._audio_q.put_nowait((payload, time.perf_counter()))
-        except asyncio.QueueFull as exc:
-            raise InputError("Audio is arriving much faster than it can be processed; frames dropped.") from exc
+        if self.phase == "listening" and self.voice:
+            self.mic.put(payload)
 
     async def _audio_loop(self) -> None:
         """Feed the listening stage; audio that queued up while it was transcribing goes in one piece. A
         failure is reported and the loop goes on: the session must keep listening."""
-        while True:
-            item = await self._audio_q.get()
-            if item is None:
-                return
-            batch = [item]
-            while not self._audio_q.empty():
-                nxt = self._audio_q.get_nowait()
-                if nxt is None:
-                    return
-                batch.append(nxt)
+        while (batch := await self.mic.batch()) is not None:
             stage = self._listening
             if self.phase != "listening" or stage is None:
                 continue
@@ -354,7 +327,7 @@ class LiveSession:
                 log.exception("live audio processing failed")
                 await self.emit_error(f"Audio processing failed ({type(exc).__name__}); press Done or type.", "audio")
                 continue
-            if self._audio_q.empty():  # nothing more waiting: how late the newest audio was handled
+            if self.mic.queue.empty():  # nothing more waiting: how late the newest audio was handled
                 await self._track_lag(time.perf_counter() - batch[-1][1])
             for ev in events:
                 if isinstance(ev, SpeechStarted):
@@ -408,16 +381,9 @@ class LiveSession:
             await asyncio.to_thread(self._vision.calibrate, "start")
             self._calibration = "running"
             return
-        detail = "Skipped: eye contact will be reported as uncalibrated."
-        state = "skipped"
-        if action == "end" and self._calibration == "running":
-            try:
-                await asyncio.to_thread(self._vision.calibrate, "end")
-                state, detail = "calibrated", "Calibrated: eye contact is measured from how you look at the camera."
-            except GreenroomError as exc:
-                state, detail = "failed", exc.message
-        self._calibration = state
-        await self.emit("calibration", state=state, detail=detail)
+        measured = action == "end" and self._calibration == "running"
+        self._calibration, detail = await asyncio.to_thread(self._vision.end_calibration, measured)
+        await self.emit("calibration", state=self._calibration, detail=detail)
         self.spawn(self._open())
 
     async def on_frame(self, payload: bytes) -> None:
@@ -459,7 +425,7 @@ class LiveSession:
             self.timing.mark("text")
             index = self.service.adopt(reply)
             self.phase = "speaking"
-            await self._save(index)  # the answer is safe before the next question is spoken
+            await self.saving.save(index)  # the answer is safe before the next question is spoken
         audio = stage.turn_audio() if stage is not None else None
         if audio is not None or vision is not None:
             self.spawn(self._measure(index, audio, ended.transcript if ended else None, vision))
@@ -467,7 +433,7 @@ class LiveSession:
 
     async def _measure(self, index: int, audio: Any, transcript: Any, vision: dict[str, Any] | None) -> None:
         await measure_turn(self.turns[index], audio, transcript, vision)
-        await self._save(index)
+        await self.saving.save(index)
 
     async def finish_early(self) -> None:
         """End the interview now: the report covers the answers given so far."""
@@ -497,8 +463,8 @@ class LiveSession:
         await self._settle()
         self.report = await asyncio.to_thread(self._build_report)
         self.meta = {**self.meta, "status": "done"}
-        await self._saver.save()
-        await self._saver.wait()  # the report is announced only once it is stored (retried while storage is away)
+        await self.saving.saver.save()
+        await self.saving.saver.wait()  # the report is announced only once it is stored (retried while storage is away)
         report = self.report
         self.phase = "done"
         if self._vision is not None:
@@ -512,47 +478,11 @@ class LiveSession:
         report = self.service.finish(timeout=None)
         return dict(report.model_dump(mode="json", by_alias=True))
 
-    def _prepare_write(self) -> Callable[[], None]:
-        """On the event loop: what to store now, as a blocking call (every write replaces the last, so a
-        retry with the newest state loses nothing)."""
-        if self.report is not None:  # finished: every turn with its grade and the report, in one transaction
-            meta, report = self.meta, self.report
-            turns = [t.model_dump(mode="json") for t in self.turns]
-            return lambda: self.store.finish_session(self.id, meta, turns, report)
-        phase = self.phase if self.phase != "listening" else "speaking"
-        resume = self.service.resume_state(phase).model_dump(mode="json", exclude={"turns"})
-        pending = set(self._unsaved_turns)
-        turn_data = {i: self.turns[i].model_dump(mode="json") for i in sorted(pending)}
-
-        def write() -> None:
-            self.store.save_progress(self.id, resume, turn_data)
-            self._unsaved_turns.difference_update(pending)
-
-        return write
-
-    @staticmethod
-    def _write(call: Callable[[], None]) -> None:
-        call()
-
-    async def _storage_event(self, ok: bool, detail: str) -> None:
-        """The page's banner: storage unavailable (the interview goes on), or back."""
-        self.degraded = [d for d in self.degraded if d["code"] != "storage_unavailable"]
-        if not ok:
-            self.degraded.append({"code": "storage_unavailable", "detail": detail})
-        await self.emit("storage", ok=ok, detail=detail)
-
-    async def _save(self, turn: int | None = None) -> bool:
-        """Save the resume state (and turn `turn`): the one place a live interview writes between turns.
-        False when storage is away: the state stays in memory and the save is retried."""
-        if turn is not None:
-            self._unsaved_turns.add(turn)
-        return await self._saver.save()
-
     async def close(self) -> None:
         self._hold_background(False)
         self.lag.close()
-        self._saver.cancel()
-        await self._audio_q.put(None)
+        self.saving.saver.cancel()
+        await self.mic.close()
         if self.service is not None:
             self.service.close()
         if self._vision is not None:

@@ -53,7 +53,7 @@ def _llama_cpp(settings: Settings, preset: Preset) -> ChatModel:
         resolve_model_path(settings, preset),
         name=preset.name,
         n_ctx=settings.llm_context_size,
-        n_threads=settings.llm_threads,
+        n_threads=settings.llm_thread_count,
         n_gpu_layers=settings.llm_gpu_layers,
         chat_format=None if preset.chat_template == "gguf" else preset.chat_template,
         max_tokens=settings.llm_max_tokens,

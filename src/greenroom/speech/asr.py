@@ -186,6 +186,7 @@ class IncrementalTranscriber:
         self._texts: list[str] = []
         self._language = ""
         self._language_p = 0.0
+        self._lock = threading.Lock()  # `add` (the feed thread) against `_slice` (a background commit)
 
     @property
     def duration(self) -> float:
@@ -206,16 +207,18 @@ class IncrementalTranscriber:
 
     def add(self, audio: np.ndarray) -> None:
         a = np.asarray(audio, np.float32).reshape(-1)
-        self._audio.append(a)
-        self._total += len(a)
+        with self._lock:
+            self._audio.append(a)
+            self._total += len(a)
 
     def _slice(self, start: int, end: int) -> np.ndarray:
-        buf = (
-            np.concatenate(self._audio)
-            if len(self._audio) > 1
-            else (self._audio[0] if self._audio else np.zeros(0, np.float32))
-        )
-        self._audio = [buf]
+        with self._lock:
+            buf = (
+                np.concatenate(self._audio)
+                if len(self._audio) > 1
+                else (self._audio[0] if self._audio else np.zeros(0, np.float32))
+            )
+            self._audio = [buf]
         return buf[start:end]
 
     def pending_s(self) -> float:

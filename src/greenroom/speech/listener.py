@@ -3,11 +3,20 @@
 Feed microphone audio (16 kHz float32, or PCM16 bytes through `audio.pcm16_to_float`) as it arrives.
 Each stretch of speech is transcribed as soon as a pause closes it, and the running text tells the
 turn detector whether the answer sounds finished. At `turn_end` only the last stretch is left to
-transcribe. `feed` blocks while it transcribes: call it from a worker thread (`asyncio.to_thread`).
+transcribe. `feed` blocks (VAD; ASR too unless in the background): call it from a worker thread.
+
+With `background_asr` (the live room's setting, `speech_asr_background`) a stretch is transcribed on the
+process's ASR thread while `feed` goes on with VAD and end-of-turn detection, so a long stretch never holds
+the live path behind real time; its `speech_end` event (with the text) comes out of the first `feed` after
+the transcription is done, and the detector does not end the turn while the text it reads is still being
+made (`TurnDetector.text_pending`): once the silence would end it, `feed` waits for that text (the ASR
+tail, which the turn waits for anyway) and decides on it. Without it (tests, traces) everything runs inside `feed`, in order.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +28,17 @@ from greenroom.speech.turns import EventKind, TurnDetector
 
 #: How far into a pause a stretch is cut before it is transcribed.
 CUT_MARGIN_S = 0.15
+_POOL: cf.ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def asr_pool() -> cf.ThreadPoolExecutor:
+    """The process's one ASR thread for background stretches (Whisper already uses the cores it is given)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenroom-asr")
+        return _POOL
 
 
 @dataclass(frozen=True)
@@ -35,39 +55,75 @@ class ListenerEvent:
 class Listener:
     """One candidate turn: `feed` audio until a `turn_end` or `no_answer` event, then `reset`."""
 
-    def __init__(self, transcriber: Transcriber, detector: TurnDetector) -> None:
+    def __init__(self, transcriber: Transcriber, detector: TurnDetector, *, background_asr: bool = False) -> None:
         self.transcriber = transcriber
         self.detector = detector
+        self.background_asr = background_asr
         self.reset()
 
     @classmethod
     def from_settings(cls, transcriber: Transcriber, settings: Settings) -> Listener:
-        return cls(transcriber, TurnDetector.from_settings(settings))
+        return cls(transcriber, TurnDetector.from_settings(settings), background_asr=settings.speech_asr_background)
 
     def reset(self) -> None:
         self.detector.reset()
+        self.detector.await_text = self.background_asr
         self.asr = IncrementalTranscriber(self.transcriber)
+        self._pending: list[tuple[float | None, cf.Future[str]]] = []  # (speech_end time or None, commit)
+
+    def _commit(self, until: float, at: float | None) -> list[ListenerEvent]:
+        """Transcribe up to `until`; `at`: the time of the `speech_end` that closed the stretch (None: a long
+        stretch cut without a pause, no event)."""
+        if self.background_asr:
+            self._pending.append((at, asr_pool().submit(self.asr.commit_until, until)))
+            self.detector.text_pending = True
+            return []
+        self.asr.commit_until(until)
+        self.detector.set_text(self.asr.text)
+        return [ListenerEvent("speech_end", at, text=self.asr.text)] if at is not None else []
+
+    def _collect(self, *, wait: bool = False) -> list[ListenerEvent]:
+        """The stretches transcribed in the background since the last call (all of them with `wait`); an
+        ASR failure is raised here, as it would be from `feed`."""
+        out: list[ListenerEvent] = []
+        try:
+            while self._pending and (wait or self._pending[0][1].done()):
+                at, done = self._pending.pop(0)
+                done.result()
+                self.detector.set_text(self.asr.text)
+                if at is not None:
+                    out.append(ListenerEvent("speech_end", at, text=self.asr.text))
+        finally:
+            self.detector.text_pending = bool(self._pending)
+        return out
+
+    def finish(self) -> Transcript:
+        """The whole turn's transcript now (after any stretch still being transcribed)."""
+        self._collect(wait=True)
+        return self.asr.finish()
 
     def feed(self, audio: np.ndarray) -> list[ListenerEvent]:
         audio = np.asarray(audio, np.float32).reshape(-1)
         if self.detector.ended:
             return []
         self.asr.add(audio)
-        out: list[ListenerEvent] = []
+        out = self._collect()
         for ev in self.detector.feed(audio):
             if ev.kind == "speech_end":
-                self.asr.commit_until(min(ev.time + CUT_MARGIN_S, self.asr.duration))
-                self.detector.set_text(self.asr.text)
-                out.append(ListenerEvent(ev.kind, ev.time, text=self.asr.text))
+                out += self._commit(min(ev.time + CUT_MARGIN_S, self.asr.duration), ev.time)
             elif ev.kind == "turn_end":
-                transcript = self.asr.finish()
+                transcript = self.finish()
                 out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
             else:
                 out.append(ListenerEvent(ev.kind, ev.time, ev.reason))
+        if self._pending and self.detector.due():  # only the text is missing: wait for it (the ASR tail)
+            self._collect(wait=True)  # its partial events are dropped: if the turn ends now, the end has the text
+            for ev in self.detector.end_if_due():
+                transcript = self.finish()
+                out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
         # A long stretch with no pause: transcribe what is safely behind us to keep the tail short.
-        if self.asr.pending_s() > self.asr.max_pending_s and not self.detector.ended:
-            self.asr.commit_until(self.asr.duration - 1.0)
-            self.detector.set_text(self.asr.text)
+        if self.asr.pending_s() > self.asr.max_pending_s and not self.detector.ended and not self._pending:
+            out += self._commit(self.asr.duration - 1.0, None)
         return out
 
     def feed_all(self, audio: np.ndarray, chunk_s: float = 0.5) -> list[ListenerEvent]:

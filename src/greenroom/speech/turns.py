@@ -16,6 +16,8 @@ With "both", the text rules are the second opinion: when the transcript sounds u
 phrase, a dangling word) the long hold applies whatever the model says, and a very short answer the model
 calls finished waits the plain `end_silence_s`.
 Without a model (or with policy "rules") the rules above run alone: the degraded mode.
+A listener that transcribes in the background sets `await_text`: the turn then never ends while the text of
+the last stretch is still being made (`text_pending`), so the rules always read what was said.
 
 Events carry times in seconds from the first sample fed. `speech_start` and `speech_end` mark each
 stretch of speech (a pause of `utterance_gap_s` closes one); the live session uses them to show the
@@ -137,6 +139,9 @@ class TurnDetector:
         self.incomplete_silence_s = incomplete_silence_s
         #: Why the detector runs on rules alone (no model), shown to the user; None when the model runs.
         self.degraded: str | None = None
+        #: Set by a listener that transcribes in the background: each `speech_end` marks the text pending, and
+        #: the turn does not end until the listener clears `text_pending` (the rules have read the new text).
+        self.await_text = False
         self.record = record
         self.end_silence_s = end_silence_s
         self.hold_silence_s = hold_silence_s
@@ -186,6 +191,7 @@ class TurnDetector:
         self._verdict: float | None = None  # the model's probability at the current pause
         self._audio = np.zeros(0, np.float32)  # the last audio fed (for the model)
         self._audio_end = 0  # samples fed in all
+        self.text_pending = False
         self.started = False
         self.ended = False
         self.trace = TurnTrace() if self.record else None
@@ -209,6 +215,11 @@ class TurnDetector:
         self._text = text.strip()
         if self.trace is not None:
             self.trace.texts[self._i] = self._text
+
+    @property
+    def text(self) -> str:
+        """The transcript of the turn so far, as last given to `set_text`."""
+        return self._text
 
     @property
     def verdict(self) -> float | None:
@@ -305,6 +316,7 @@ class TurnDetector:
             if self._in_utterance and self._run_silence >= gap:
                 self._in_utterance = False
                 events.append(SpeechEvent("speech_end", (self._i - self._run_silence) * WINDOW_S))
+                self.text_pending = self.await_text
             if not self.started:
                 if self.time >= self.thinking_s:
                     self.ended = True
@@ -318,11 +330,23 @@ class TurnDetector:
                 and silence >= self.pause_s - 1e-9
             ):
                 self._verdict = self._ask_model()
-            if self._in_utterance:
+            if self._in_utterance or self.text_pending:  # still speaking, or the text of the stretch not in yet
                 continue
-            limit, why = self.limit()
-            if silence >= limit - 1e-9:
-                self.ended = True
-                reason = f"{silence:.1f} s of silence" + (f" ({why})" if why else "")
-                events.append(SpeechEvent("turn_end", self.time, reason))
+            events += self.end_if_due()
         return events
+
+    def due(self) -> bool:
+        """Whether the silence so far would end the turn now, on the text as it is (pending or not)."""
+        if self.ended or not self.started or self._in_utterance or not self._run_silence:
+            return False
+        return self.trailing_silence_s >= self.limit()[0] - 1e-9
+
+    def end_if_due(self) -> list[SpeechEvent]:
+        """End the turn now if the silence is long enough and the text is in (a listener calls it once the text
+        it waited for has come in; `feed` at every window)."""
+        if self.text_pending or not self.due():
+            return []
+        self.ended = True
+        why = self.limit()[1]
+        reason = f"{self.trailing_silence_s:.1f} s of silence" + (f" ({why})" if why else "")
+        return [SpeechEvent("turn_end", self.time, reason)]

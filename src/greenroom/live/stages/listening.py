@@ -67,7 +67,7 @@ class ListeningStage:
     def finish(self) -> TurnEnded | None:
         """End the turn now (the "done" button) with what was heard; None when nothing was."""
         t0 = time.perf_counter()
-        transcript = self.listener.asr.finish()
+        transcript = self.listener.finish()
         if not transcript.text.strip():
             return None
         self.ended = True

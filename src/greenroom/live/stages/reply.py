@@ -3,7 +3,9 @@
 While the candidate pauses and the answer already sounds finished, the reply is prepared speculatively
 (`speculate`), on a copy of the interview state. If the turn then ends with the same words, that reply is
 used (`reply`) and the end-of-turn silence has paid for the LLM; otherwise it is thrown away. One
-speculation at a time (two cores). Every prepared reply is owned here and awaited or logged, never lost.
+speculation at a time (two cores), on a background-priority thread (`greenroom.priority`); the reply the
+candidate waits for, when there is no usable speculation, runs at normal priority. Every prepared reply
+is owned here and awaited or logged, never lost.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import asyncio
 import logging
 import re
 from typing import Any
+
+from greenroom.priority import shared_background
 
 log = logging.getLogger("greenroom.live")
 
@@ -32,7 +36,8 @@ class ReplyStage:
         key = norm(text)
         if not key or (self._spec is not None and (self._spec[0] == key or not self._spec[1].done())):
             return False
-        task = asyncio.ensure_future(asyncio.to_thread(self._prepare, text, "voice"))
+        pool = shared_background("speculation")  # at a lower OS priority than the live path
+        task = asyncio.get_running_loop().run_in_executor(pool, self._prepare, text, "voice")
         task.add_done_callback(_log_failure)
         self._spec = (key, task)
         return True

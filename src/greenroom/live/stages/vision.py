@@ -1,5 +1,6 @@
 """Vision: the camera frames of the listening windows, analysed as they arrive (never stored), a framing
-hint now and then, and per turn a summary with its slice of the timeline."""
+hint now and then, and per turn a summary with its slice of the timeline. Frames are analysed on a
+background-priority thread (`greenroom.priority`): the live path (VAD, ASR) comes first."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from typing import Any
 
 from greenroom.errors import GreenroomError, InputError
+from greenroom.priority import shared_background
 
 HINT_EVERY = 5  # analysed frames between two framing hints
 
@@ -36,7 +38,7 @@ class VisionStage:
             return None
         self._last_t, self._busy = now, True
         try:
-            fb = await asyncio.to_thread(self._push, payload, now)
+            fb = await asyncio.get_running_loop().run_in_executor(shared_background("vision"), self._push, payload, now)
         finally:
             self._busy = False
         if fb is None or not fb.analysed or self.analyzer.frames_analysed % HINT_EVERY != 1:
@@ -50,6 +52,17 @@ class VisionStage:
             if action == "start":
                 return self.analyzer.start_calibration()
             return self.analyzer.end_calibration()
+
+    def end_calibration(self, measured: bool) -> tuple[str, str]:
+        """End the calibration step: (state, what the page says). `measured` False: the candidate skipped it.
+        Blocking."""
+        if not measured:
+            return "skipped", "Skipped: eye contact will be reported as uncalibrated."
+        try:
+            self.calibrate("end")
+        except GreenroomError as exc:
+            return "failed", exc.message
+        return "calibrated", "Calibrated: eye contact is measured from how you look at the camera."
 
     def _push(self, payload: bytes, t: float) -> Any:
         with self._lock:
