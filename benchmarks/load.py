@@ -87,6 +87,20 @@ def serve(settings: Any, start_timeout: float) -> Iterator[tuple[str, str, Any]]
         thread.join(60)
 
 
+def wait_warm(app: Any, timeout: float) -> float:
+    """Wait until the server's background preload ended and the engine has its minimum of workers ready
+    (so K = 1 is not a warm-up figure). Returns the seconds waited."""
+    t0 = time.monotonic()
+    engine = app.state.resources.engine
+    while time.monotonic() - t0 < timeout:
+        preloading = any(t.name == "greenroom-preload" for t in threading.enumerate())
+        st = engine.status() if engine is not None else {}
+        if not preloading and st.get("ready", 1) >= st.get("min", 1):
+            break
+        time.sleep(0.2)
+    return time.monotonic() - t0
+
+
 async def interview(base: str, token: str, questions: int, res: Result, limit_s: float) -> None:
     import httpx
     from websockets.asyncio.client import connect
@@ -196,6 +210,7 @@ def main() -> None:
         )
         with serve(settings, start_timeout=600) as (base, token, app):
             res_engine = app.state.resources.engine
+            print(f"{engine}: warm after {wait_warm(app, 600):.1f} s (models loaded, workers ready)", flush=True)
             for k in [int(x) for x in args.ks.split(",")]:
                 if time.monotonic() - t_start > args.budget_s:
                     print(f"budget spent: {engine} K={k} not run")

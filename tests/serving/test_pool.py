@@ -14,7 +14,8 @@ from tests.serving.conftest import PROMPT, pool_settings, wait_for
 from greenroom.errors import ConfigError, ServingError
 from greenroom.llm.base import ChatModel
 from greenroom.serving.clients import PoolChatModel
-from greenroom.serving.pool import LocalPool, threads_per_worker
+from greenroom.serving.policy import threads_for, threads_per_worker
+from greenroom.serving.pool import LocalPool
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]  # a hang fails here, not at the end of CI
 
@@ -27,6 +28,9 @@ def test_threads_are_divided_among_cores() -> None:
     assert threads_per_worker(2, cores=2) == 1
     assert threads_per_worker(10, cores=32) == 3
     assert threads_per_worker(4, cores=2) == 1
+    assert threads_for(1, cores=8) == 8  # a lone worker uses every core, as the single process does
+    assert threads_for(2, cores=8) == 4 and threads_for(3, cores=2) == 1
+    assert threads_for(1, cores=8, cap=7) == 7 and threads_for(2, cores=8, cap=7) == 4  # llm_threads caps
 
 
 def test_min_above_max_is_refused(tmp_path, model_dir) -> None:  # type: ignore[no-untyped-def]
@@ -64,6 +68,8 @@ def test_a_burst_scales_up_to_max(pool: LocalPool) -> None:
     assert any(what == "scale up" for _, what, _ in pool.events)
     assert scaled < 10
     assert pool.status()["workers"] == 3  # never above max
+    assert pool.status()["threads_per_worker"] == threads_for(3)  # the cores re-divided among three
+    assert {w.threads for w in pool._workers.values()} == {threads_for(3)}  # noqa: SLF001
     for wid in pool.worker_ids():
         pool.inject_fault(wid, "clear")
 

@@ -49,13 +49,18 @@ class Resources:
         self._candidate: Any = None
 
     def start_engine(self) -> None:
-        """Start the configured serving engine (blocking: workers load their models)."""
+        """Start the configured serving engine. The pool returns at once (its workers load their models in
+        the background: `degraded()` says the interviewer model is loading until one is ready); Ray
+        blocks until its deployments run."""
         if self.settings.serving_engine == "single" or self.engine is not None:
+            return
+        if self.settings.serving_engine == "pool" and self.settings.llm_base_url:
+            log.info("serving: the LLM runs in its own server (%s): no model pool", self.settings.llm_base_url)
             return
         from greenroom.serving.base import create_engine
 
         engine = create_engine(self.settings)
-        engine.start()
+        engine.start(wait_ready=False)
         self.engine = engine
 
     # --- each model ---------------------------------------------------------------------------------
@@ -63,17 +68,22 @@ class Resources:
         """The chat model, its weights loaded: a missing or damaged model file raises here, clearly, and the
         next call tries again (so the server recovers once the file is restored)."""
         with self._lock:
-            if self._llm is None:
-                if self.engine is not None:
+            if self.engine is not None:
+                retry_load = getattr(self.engine, "retry_load", None)
+                if retry_load is not None:  # the pool: raises why its workers cannot load the model, if so
+                    retry_load(60.0)
+                if self._llm is None:
                     self._llm = self.engine.chat_model(high=True)
-                else:
-                    from greenroom.llm.factory import create_chat_model
+                self.errors.pop("llm", None)
+                return self._llm
+            if self._llm is None:
+                from greenroom.llm.factory import create_chat_model
 
-                    llm = create_chat_model(self.settings)
-                    load = getattr(llm, "load", None)
-                    if load:
-                        load()
-                    self._llm = llm
+                llm = create_chat_model(self.settings)
+                load = getattr(llm, "load", None)
+                if load:
+                    load()
+                self._llm = llm
                 self.errors.pop("llm", None)
             return self._llm
 
@@ -247,8 +257,22 @@ class Resources:
             notes.append(
                 {"code": "no_asr", "detail": f"Spoken answers unavailable (type them): {self.errors['transcriber']}"}
             )
+        serving = self.engine.status() if self.engine is not None else {}
+        if serving.get("engine") == "pool":  # the workers say whether the model loads
+            if serving.get("load_error"):
+                self.errors["llm"] = serving["load_error"]
+            else:
+                self.errors.pop("llm", None)
         if "llm" in self.errors:
             notes.append({"code": "no_llm", "detail": f"The interviewer model is unavailable: {self.errors['llm']}"})
+        elif serving.get("engine") == "pool" and not serving.get("ready"):
+            notes.append(
+                {
+                    "code": "llm_loading",
+                    "detail": "The interviewer model is loading (a model worker is starting); the first question "
+                    "waits for it.",
+                }
+            )
         preset = self.settings.llm_preset
         if not self.settings.llm_base_url and not self.settings.llm_model_path and preset in SMALL_PRESETS:
             notes.append(
