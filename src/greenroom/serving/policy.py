@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import statistics
+from collections.abc import Iterable
 
 log = logging.getLogger("greenroom.serving")
 
@@ -20,6 +21,30 @@ def threads_for(live: int, cores: int | None = None, cap: int | None = None) -> 
     capped by `llm_threads` when set."""
     share = max(1, (cores or os.cpu_count() or 1) // max(1, live))
     return min(share, cap) if cap else share
+
+
+def split_log(
+    log_rows: Iterable[tuple[float, int, float, bool]], live: set[int], since: float
+) -> tuple[dict[int, list[tuple[float, bool]]], dict[int, list[float]]]:
+    """The pool's request log (time, worker, seconds, ok) of live workers: per worker the (seconds, ok) since
+    `since`, and the seconds of the successful requests before it."""
+    recent: dict[int, list[tuple[float, bool]]] = {}
+    earlier: dict[int, list[float]] = {}
+    for t, wid, secs, ok in log_rows:
+        if wid in live:
+            if t >= since:
+                recent.setdefault(wid, []).append((secs, ok))
+            elif ok:
+                earlier.setdefault(wid, []).append(secs)
+    return recent, earlier
+
+
+def failing_worker(recent: dict[int, list[tuple[float, bool]]]) -> int | None:
+    """The worker with the highest share of failed requests, or None when none failed."""
+    if not recent:
+        return None
+    wid, rows = max(recent.items(), key=lambda kv: sum(not ok for _, ok in kv[1]) / len(kv[1]))
+    return None if all(ok for _, ok in rows) else wid
 
 
 def p95(values: list[float]) -> float:

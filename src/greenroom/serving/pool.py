@@ -33,12 +33,11 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
-from greenroom import errors
 from greenroom.config import Settings
-from greenroom.errors import ConfigError, GreenroomError, ServingError
+from greenroom.errors import ConfigError, ServingError
 from greenroom.serving import metrics
-from greenroom.serving.policy import slow_outlier, threads_for
-from greenroom.serving.worker import worker_main
+from greenroom.serving.policy import failing_worker, slow_outlier, split_log, threads_for
+from greenroom.serving.worker import rebuild_error, worker_main
 
 log = logging.getLogger("greenroom.serving")
 #: Workers that die while loading, in a row, before the pool stops replacing them (no crash loop).
@@ -223,7 +222,8 @@ class LocalPool:
                 "queue_depth": len(self._waiting),
                 "max_queue": self.settings.serving_max_queue,
                 "utilisation": round(self.utilisation(), 3),
-                "load_error": str(getattr(self.load_error, "message", None) or self.load_error or "") or None,
+                "load_error": str(getattr(self.load_error, "message", None) or self.load_error or "")
+                or (self.info.get("failed") if not self._live() else None),
             }
 
     # --- requests -----------------------------------------------------------------------------------
@@ -236,6 +236,8 @@ class LocalPool:
                 if time.monotonic() - self._load_failed_at < RETRY_LOAD_S:
                     raise self.load_error
                 self._spawn("start (retry after a load failure)")  # the model may be back: try again
+            if self.info.get("failed") and not self._live():  # workers died while loading: no crash loop
+                raise ServingError(f"No model worker could start: {self.info['failed']}.")
             if len(self._waiting) >= self.settings.serving_max_queue:
                 metrics.error("queue_full")
                 raise ServingError(
@@ -267,32 +269,16 @@ class LocalPool:
 
     def maintain(self, rule: str, window_s: float, outlier: float = 2.0) -> int | None:
         """Maintenance for a monitor alert over the last `window_s` seconds: replace the worker with the
-        highest error share (`error_rate`), or the slowest (`latency_p95`) only when its p95 is `outlier`
-        times the other workers' median p95 (alone: its own median before the window). A machine that is
-        slow for every worker has no worker to blame. Returns the replaced worker's id, or None."""
-        since = time.monotonic() - window_s
+        highest error share (`error_rate`), or the slowest (`latency_p95`) only when it is an outlier
+        (`policy.slow_outlier`). Returns the replaced worker's id, or None."""
         with self._cond:
-            stats: dict[int, list[tuple[float, bool]]] = {}
-            earlier: dict[int, list[float]] = {}
-            for t, wid, secs, ok in self.worker_log:
-                if wid in self._workers:
-                    if t >= since:
-                        stats.setdefault(wid, []).append((secs, ok))
-                    elif ok:
-                        earlier.setdefault(wid, []).append(secs)
-            if not stats:
-                return None
-            chosen: int | None
+            recent, earlier = split_log(self.worker_log, set(self._workers), time.monotonic() - window_s)
             if rule == "error_rate":
-                chosen, rows = max(stats.items(), key=lambda kv: sum(not ok for _, ok in kv[1]) / len(kv[1]))
-                if all(ok for _, ok in rows):
-                    return None
-                reason = "failing"
+                wid, reason = failing_worker(recent), "failing"
             else:
-                chosen, reason = slow_outlier(stats, earlier, outlier), "slow"
-            if chosen is None:
+                wid, reason = slow_outlier(recent, earlier, outlier), "slow"
+            if wid is None:
                 return None
-            wid = chosen
             self._fail_worker(self._workers[wid], reason)
             self.worker_log = deque((r for r in self.worker_log if r[1] != wid), maxlen=2000)
             return wid
@@ -454,7 +440,7 @@ class LocalPool:
             elif kind == "failed":
                 err_kind, text, message, hint = msg[1]
                 self.info["failed"] = text
-                self.load_error = _rebuild(err_kind, message, hint)
+                self.load_error = rebuild_error(err_kind, message, hint)
                 self._load_failed_at = time.monotonic()
                 metrics.error("worker_load")
                 w.state = "dead"
@@ -484,7 +470,7 @@ class LocalPool:
                     if kind == "done":
                         req.out.put(("done", msg[2]))
                     else:
-                        req.out.put(("error", _rebuild(*msg[2])))
+                        req.out.put(("error", rebuild_error(*msg[2])))
                 self._dispatch()
             self._cond.notify_all()
 
@@ -540,15 +526,3 @@ class LocalPool:
                 self._low_since = None
         else:
             self._low_since = None
-
-
-def _rebuild(kind: str, message: str, hint: str | None = None) -> Exception:
-    """The worker's error as the same `GreenroomError` class when it is one, else a `ServingError`."""
-    cls = getattr(errors, kind, None)
-    if isinstance(cls, type) and issubclass(cls, GreenroomError):
-        try:
-            return cls(message, hint=hint)
-        except TypeError:
-            pass
-    metrics.error("model_error")
-    return ServingError(f"The model worker failed: {message}")

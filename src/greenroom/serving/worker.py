@@ -20,7 +20,9 @@ import time
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from greenroom import errors
 from greenroom.config import Settings
+from greenroom.errors import GreenroomError, ServingError
 
 
 def watch_parent(poll_s: float = 1.0) -> threading.Thread | None:
@@ -152,3 +154,18 @@ def worker_main(conn: Connection, settings: Settings, threads: int) -> None:
                 chan.send(("error", rid, ("bad_op", f"unknown operation {op!r}")))
         except Exception as exc:
             chan.send(("error", rid, (type(exc).__name__, str(getattr(exc, "message", None) or exc))))
+
+
+def rebuild_error(kind: str, message: str, hint: str | None = None) -> Exception:
+    """A worker's error, in the pool's process: the same `GreenroomError` class when it is one (so a missing
+    model is `ModelNotAvailableError` there too), else a `ServingError`."""
+    from greenroom.serving import metrics
+
+    cls = getattr(errors, kind, None)
+    if isinstance(cls, type) and issubclass(cls, GreenroomError):
+        try:
+            return cls(message, hint=hint)
+        except TypeError:
+            pass
+    metrics.error("model_error")
+    return ServingError(f"The model worker failed: {message}")
