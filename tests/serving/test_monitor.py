@@ -117,7 +117,7 @@ def test_a_machine_slow_for_every_worker_replaces_none(pool: LocalPool, webhook:
     pool.worker_log.clear()
     for wid in pool.worker_ids():
         pool.inject_fault(wid, "latency", 1.2)  # every worker equally slow: the machine, not a worker
-    before = set(pool.worker_ids())
+    events = len(pool.events)
     model = metrics.MeteredChatModel(pool.chat_model(high=True), "llm")
     _pairs(model, 2)
     loaded = _monitor(pool, url, load=8.0 * (os.cpu_count() or 1))  # 8 x the cores: limit 1 s -> 8 s
@@ -125,6 +125,6 @@ def test_a_machine_slow_for_every_worker_replaces_none(pool: LocalPool, webhook:
     alerts = _monitor(pool, url).check()  # idle machine: the same latencies are over the limit...
     assert [a.rule for a in alerts] == ["latency_p95"]
     assert alerts[0].maintenance.startswith("no single worker to blame")  # ...but no worker is replaced
-    assert set(pool.worker_ids()) == before
+    assert not [e for e in pool.events[events:] if e[1].startswith("replace")]  # (a burst may add one)
     for wid in pool.worker_ids():
         pool.inject_fault(wid, "clear")

@@ -68,8 +68,6 @@ def test_a_burst_scales_up_to_max(pool: LocalPool) -> None:
     assert any(what == "scale up" for _, what, _ in pool.events)
     assert scaled < 10
     assert pool.status()["workers"] == 3  # never above max
-    assert pool.status()["threads_per_worker"] == threads_for(3)  # the cores re-divided among three
-    assert {w.threads for w in pool._workers.values()} == {threads_for(3)}  # noqa: SLF001
     for wid in pool.worker_ids():
         pool.inject_fault(wid, "clear")
 
@@ -121,3 +119,25 @@ def test_a_hung_worker_is_replaced(pool: LocalPool) -> None:
     wait_for(lambda: victim not in pool.worker_ids(), 15, "the hung worker to go")
     assert any(what == "replace (hung)" and wid == victim for _, what, wid in pool.events)
     wait_for(lambda: pool.status()["ready"] >= 2, 120, "a replacement")
+
+
+def test_the_cores_follow_the_busy_workers(pool: LocalPool) -> None:
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
+    workers = pool._workers  # noqa: SLF001
+    _hold_all(pool, 1.5)  # each request holds its worker 1.5 s before the model runs
+    reqs = [pool.submit("complete", (PROMPT, {"max_tokens": 2}), high=True) for _ in range(2)]
+    wait_for(lambda: all(r.worker is not None for r in reqs), 5, "dispatch")
+    busy = {r.worker for r in reqs}
+    assert len(busy) == 2 and {workers[w].threads for w in busy if w is not None} == {threads_for(2)}
+    assert sum(workers[w].threads for w in busy if w is not None) <= max(2, os.cpu_count() or 1)
+    for r in reqs:
+        assert r.out.get(timeout=60)[0] == "done"
+    alone = pool.submit("complete", (PROMPT, {"max_tokens": 2}), high=True)
+    wait_for(lambda: alone.worker is not None, 5, "dispatch")
+    assert alone.worker is not None
+    w = workers[alone.worker]
+    assert w.threads == threads_for(1) == pool.status()["threads_per_worker"]  # alone: every core
+    assert alone.out.get(timeout=60)[0] == "done"
+    wait_for(lambda: w.info.get("threads") == threads_for(1), 10, "the worker to report its threads")  # applied
+    for wid in pool.worker_ids():
+        pool.inject_fault(wid, "clear")

@@ -127,6 +127,7 @@ class Resources:
                 canary.record(CANDIDATE, error=True)
                 arm = PRODUCTION
         if self.engine is not None:
+            self.llm()  # raises, as the single engine does, when the engine's workers cannot load the model
             return metrics.MeteredChatModel(canary.wrap_llm(self.engine.chat_model(high=True), arm), "llm")
         llm = LockedChatModel(self.llm(), lock_for(self.llm()), high=True)
         return metrics.MeteredChatModel(canary.wrap_llm(llm, arm), "llm")
@@ -139,6 +140,7 @@ class Resources:
     def grader_llm(self) -> Any:
         """The LLM for background grading: waits while the interviewer needs it."""
         if self.engine is not None:
+            self.llm()
             return metrics.MeteredChatModel(self.engine.chat_model(high=False), "grading")
         return metrics.MeteredChatModel(LockedChatModel(self.llm(), lock_for(self.llm()), high=False), "grading")
 

@@ -7,10 +7,11 @@
   for `serving_upscale_delay_s` a worker is added (up to `serving_max_workers`); when one worker fewer
   would still be under the threshold for `serving_downscale_delay_s`, an idle worker is retired (down
   to `serving_min_workers`). Workers still loading count as capacity, so a burst adds one at a time.
-- Threads: the cores are divided among the live workers (`threads_for`), so a lone worker uses every core
-  (as fast as the single process) and the pool never oversubscribes: when a worker starts, the others are
-  told to use fewer threads first (a worker applies it at once, even mid-reply); when one goes, they get
-  more. `llm_threads`, when set, caps each worker's share.
+- Threads: the cores are divided among the workers that are answering (`threads_for` the busy count), so
+  one request alone runs on every core (as fast as the single process), even while a second, idle worker
+  is loaded, and the pool never oversubscribes: before a request goes to a worker, the busy ones are told
+  their new share (a worker applies it at once, even mid-reply, and its own share before the request);
+  when a worker finishes, the others get its cores. `llm_threads`, when set, caps each worker's share.
 - A worker that cannot load its model (a missing or damaged file) makes `load_error` the same error the
   single engine raises; requests fail with it at once, and a new worker is tried at most every
   `RETRY_LOAD_S` seconds, so the pool recovers once the file is restored.
@@ -95,7 +96,7 @@ class LocalPool:
         self.max = settings.serving_max_workers
         self.capacity = settings.serving_worker_capacity
         self.threshold = settings.serving_scale_threshold
-        self.threads = threads_for(self.min, cap=settings.llm_threads)
+        self.threads = threads_for(1, cap=settings.llm_threads)  # the share of each busy worker
         self.load_error: Exception | None = None  # why the last worker could not load its model
         self._load_failed_at = 0.0
         self._ctx = mp.get_context("spawn")
@@ -285,8 +286,7 @@ class LocalPool:
 
     # --- internals (call with self._cond held unless said otherwise) ---------------------------------
     def _spawn(self, why: str) -> Worker:
-        threads = threads_for(len(self._live()) + 1, cap=self.settings.llm_threads)
-        self._rebalance(threads)  # the others make room before the new one loads
+        threads = self.threads  # its share is set again when it gets a request
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
             target=worker_main, args=(child, self.settings, threads), name="greenroom-worker", daemon=True
@@ -298,10 +298,12 @@ class LocalPool:
         self._note(why, w.id)
         return w
 
-    def _rebalance(self, threads: int | None = None) -> None:
-        """Give every live worker its share of the cores (`threads_for` the live count)."""
-        self.threads = threads or threads_for(len(self._live()), cap=self.settings.llm_threads)
-        for w in self._live():
+    def _rebalance(self) -> None:
+        """Give every busy worker its share of the cores (`threads_for` the busy count). Idle workers keep
+        theirs until they get a request: `_dispatch` rebalances before it sends one."""
+        busy = [w for w in self._live() if w.running]
+        self.threads = threads_for(max(1, len(busy)), cap=self.settings.llm_threads)
+        for w in busy:
             if w.threads != self.threads and self._send(w, ("threads", 0, self.threads)):
                 w.threads = self.threads
 
@@ -309,8 +311,6 @@ class LocalPool:
         now = round(time.monotonic() - self.t0, 3)
         self.events.append((now, what, worker_id))
         live = len(self._live())
-        if live and not what.startswith("start") and what != "scale up":
-            self._rebalance()  # a worker went: the others take its cores
         self.history.append((now, live))
         metrics.WORKERS.set(live)
         log.info("pool: %s worker %d (%d workers)", what, worker_id, live)
@@ -348,8 +348,10 @@ class LocalPool:
             req.worker = w.id
             req.last_progress = req.dispatched = time.monotonic()
             w.running[req.id] = req
+            self._rebalance()  # w is busy now: every busy worker's share, w's before its request
             if not self._send(w, (req.op, req.id, req.payload)):
                 self._fail_worker(w, "died")
+        self._rebalance()  # a worker that finished or went leaves its cores to the others
         metrics.QUEUE_DEPTH.set(len(self._waiting))
 
     def _fail_worker(self, w: Worker, reason: str) -> None:
