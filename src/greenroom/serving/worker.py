@@ -12,6 +12,7 @@ so a server killed by SIGKILL or a crash does not leave workers holding the mode
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import queue
@@ -71,8 +72,11 @@ class _Channel:
             op, rid, payload = msg
             if op == "threads":
                 set_threads = getattr(self.model, "set_threads", None)
-                if set_threads is not None:
-                    set_threads(int(payload))
+                try:
+                    if set_threads is not None:
+                        set_threads(int(payload))
+                except Exception:  # keep reading: a thread count that did not apply is not worth a dead worker
+                    logging.getLogger("greenroom.serving").exception("worker: could not set %s threads", payload)
             else:
                 self.inbox.put(msg)
 
