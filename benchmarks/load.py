@@ -1,7 +1,7 @@
 """Load: K concurrent simulated interviews (typed answers) through the real API and WebSocket, per engine.
 
 Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/load.py [--engines single,pool,ray] [--ks 1,2,4,8]
-     [--questions 2] [--preset qwen2.5-coder-0.5b] [--ray-address 127.0.0.1:6379] [--budget-s 900]
+     [--questions 2] [--preset qwen2.5-coder-0.5b] [--ray-address 127.0.0.1:6379 | --start-ray] [--budget-s 900]
 
 For each engine the app runs on uvicorn on a free loopback port (in this process, so the server-side
 histograms are readable). For each K, K clients each create an interview (`POST /api/interviews`, voice
@@ -87,6 +87,20 @@ def serve(settings: Any, start_timeout: float) -> Iterator[tuple[str, str, Any]]
         thread.join(60)
 
 
+def wait_warm(app: Any, timeout: float) -> float:
+    """Wait until the server's background preload ended and the engine has its minimum of workers ready
+    (so K = 1 is not a warm-up figure). Returns the seconds waited."""
+    t0 = time.monotonic()
+    engine = app.state.resources.engine
+    while time.monotonic() - t0 < timeout:
+        preloading = any(t.name == "greenroom-preload" for t in threading.enumerate())
+        st = engine.status() if engine is not None else {}
+        if not preloading and st.get("ready", 1) >= st.get("min", 1):
+            break
+        time.sleep(0.2)
+    return time.monotonic() - t0
+
+
 async def interview(base: str, token: str, questions: int, res: Result, limit_s: float) -> None:
     import httpx
     from websockets.asyncio.client import connect
@@ -166,17 +180,38 @@ def main() -> None:
     ap.add_argument("--min-workers", type=int, default=1)
     ap.add_argument("--max-workers", type=int, default=2)
     ap.add_argument("--ray-address", default="127.0.0.1:6379")
+    ap.add_argument("--start-ray", action="store_true", help="Start a throwaway loopback Ray head for --engines ray.")
     ap.add_argument("--timeout-s", type=float, default=900.0, help="Longest wait for one interview.")
     ap.add_argument("--budget-s", type=float, default=900.0, help="Stop starting new runs after this long.")
     args = ap.parse_args()
 
-    from greenroom.config import Settings, default_data_dir
-    from greenroom.serving import metrics
+    from greenroom.config import default_data_dir
 
     models = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
     t_start = time.monotonic()
     rows: list[str] = []
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; LLM {args.preset}")
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    if args.start_ray and "ray" in args.engines.split(","):
+        from benchmarks.raycluster import local_ray
+
+        args.ray_address = stack.enter_context(local_ray())
+        print(f"ray: a loopback head at {args.ray_address}", flush=True)
+    with stack:
+        run_engines(args, models, t_start, rows)
+    print("\nsummary (noisy: 2 shared cores; single = today's one process, the baseline)")
+    for row in rows:
+        print(row)
+    if any("errors 0" not in r or " lost 0/" not in r for r in rows):
+        print("NOTE: some runs had errors or lost answers (see above).")
+
+
+def run_engines(args: Any, models: Path, t_start: float, rows: list[str]) -> None:
+    from greenroom.config import Settings
+    from greenroom.serving import metrics
+
     for engine in args.engines.split(","):
         work = Path(tempfile.mkdtemp(prefix=f"greenroom-load-{engine}-"))
         settings = Settings(
@@ -196,6 +231,7 @@ def main() -> None:
         )
         with serve(settings, start_timeout=600) as (base, token, app):
             res_engine = app.state.resources.engine
+            print(f"{engine}: warm after {wait_warm(app, 600):.1f} s (models loaded, workers ready)", flush=True)
             for k in [int(x) for x in args.ks.split(",")]:
                 if time.monotonic() - t_start > args.budget_s:
                     print(f"budget spent: {engine} K={k} not run")
@@ -227,11 +263,6 @@ def main() -> None:
                 for e in res.errors[:3]:
                     print("    error:", e)
                 rows.append(row)
-    print("\nsummary (noisy: 2 shared cores; single = today's one process, the baseline)")
-    for row in rows:
-        print(row)
-    if any("errors 0" not in r or " lost 0/" not in r for r in rows):
-        print("NOTE: some runs had errors or lost answers (see above).")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Apps and sessions in tests run their models in the test process (session-scoped fixtures): no pool
+# workers, whose spawn and model load per app would slow the suite. tests/serving selects the pool itself.
+os.environ.setdefault("GREENROOM_SERVING_ENGINE", "single")
 
 from greenroom.config import Settings, default_data_dir  # noqa: E402
 

@@ -360,9 +360,10 @@ class Settings(BaseSettings):
 
     # --- serving many candidates (greenroom serve --engine) ---------------------------------------
     serving_engine: Literal["single", "pool", "ray"] = Field(
-        default="single",
-        description="Who runs the models: single (one copy in the server process, the laptop default), "
-        "pool (local worker processes that autoscale) or ray (Ray Serve deployments).",
+        default="pool",
+        description="Who runs the models: pool (local worker processes that autoscale between "
+        "serving_min_workers and serving_max_workers, the default: 1 to 2), single (one copy in the server "
+        "process) or ray (Ray Serve deployments).",
     )
     serving_min_workers: int = Field(default=1, ge=1, le=64, description="Fewest model workers (pool) or replicas.")
     serving_max_workers: int = Field(default=2, ge=1, le=64, description="Most model workers (pool) or replicas.")
@@ -414,7 +415,16 @@ class Settings(BaseSettings):
     )
     monitor_interval_s: float = Field(default=5.0, gt=0, description="How often the in-process monitor checks.")
     monitor_latency_p95_s: float = Field(
-        default=20.0, gt=0, description="Alert when a stage's p95 latency over the window is above this."
+        default=20.0,
+        gt=0,
+        description="Alert when a stage's p95 latency over the window is above this, times the machine's "
+        "load per core when that is above 1 (a loaded machine is slow everywhere, not faulty).",
+    )
+    monitor_latency_outlier: float = Field(
+        default=2.0,
+        gt=1,
+        description="On a latency alert, replace a worker only when its p95 is this many times the other "
+        "workers' (or, alone, its own earlier median): a machine that is slow for all is left alone.",
     )
     monitor_error_rate: float = Field(
         default=0.2, gt=0, le=1, description="Alert when this share of model requests fails over the window."

@@ -1,9 +1,11 @@
 """The in-process monitor on a real pool: a latency fault and an error fault each raise an alert, post it
-to a loopback webhook and make maintenance replace the worker at fault."""
+to a loopback webhook and make maintenance replace the worker at fault; a machine slow for every worker
+replaces none, and its load raises the latency limit."""
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -40,7 +42,7 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     server.server_close()
 
 
-def _monitor(pool: LocalPool, url: str) -> Monitor:
+def _monitor(pool: LocalPool, url: str, load: float = 0.0) -> Monitor:
     s = pool.settings.model_copy(
         update={
             "monitor_latency_p95_s": 1.0,
@@ -49,7 +51,17 @@ def _monitor(pool: LocalPool, url: str) -> Monitor:
             "monitor_webhook_url": url,
         }
     )
-    return Monitor(s, pool)
+    return Monitor(s, pool, load=lambda: load)  # the machine's load, injected: the test's own is not known
+
+
+def _pairs(model: Any, rounds: int) -> None:
+    """`rounds` times two requests at once: least-busy dispatch gives the two lowest worker ids one each."""
+    for _ in range(rounds):
+        threads = [threading.Thread(target=model.complete, args=(PROMPT,), kwargs={"max_tokens": 2}) for _ in "ab"]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
 
 def test_webhook_host_must_be_allowed(pool: LocalPool) -> None:
@@ -63,12 +75,11 @@ def test_latency_fault_alerts_and_replaces_the_slow_worker(pool: LocalPool, webh
     metrics.RECENT.clear()
     pool.worker_log.clear()
     slow = min(pool.worker_ids())  # idle requests go to the lowest id
-    pool.inject_fault(slow, "latency", 1.5)
+    pool.inject_fault(slow, "latency", 3.0)  # 3 s more than its peer: an outlier on any load
     model = metrics.MeteredChatModel(pool.chat_model(high=True), "llm")
     monitor = _monitor(pool, url)
     assert monitor.check() == []
-    for _ in range(3):
-        model.complete(PROMPT, max_tokens=2)
+    _pairs(model, 2)
     alerts = monitor.check()
     assert [a.rule for a in alerts] == ["latency_p95"]
     assert "llm_total" in alerts[0].detail
@@ -97,3 +108,23 @@ def test_error_fault_alerts_and_replaces_the_failing_worker(pool: LocalPool, web
     assert bad not in pool.worker_ids()
     assert any(r["rule"] == "error_rate" for r in received)
     assert model.complete(PROMPT, max_tokens=2)  # the pool answers again
+
+
+def test_a_machine_slow_for_every_worker_replaces_none(pool: LocalPool, webhook: Any) -> None:
+    url, _ = webhook
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
+    metrics.RECENT.clear()
+    pool.worker_log.clear()
+    for wid in pool.worker_ids():
+        pool.inject_fault(wid, "latency", 1.2)  # every worker equally slow: the machine, not a worker
+    events = len(pool.events)
+    model = metrics.MeteredChatModel(pool.chat_model(high=True), "llm")
+    _pairs(model, 2)
+    loaded = _monitor(pool, url, load=8.0 * (os.cpu_count() or 1))  # 8 x the cores: limit 1 s -> 8 s
+    assert loaded.latency_limit()[0] == pytest.approx(8.0) and loaded.check() == []
+    alerts = _monitor(pool, url).check()  # idle machine: the same latencies are over the limit...
+    assert [a.rule for a in alerts] == ["latency_p95"]
+    assert alerts[0].maintenance.startswith("no single worker to blame")  # ...but no worker is replaced
+    assert not [e for e in pool.events[events:] if e[1].startswith("replace")]  # (a burst may add one)
+    for wid in pool.worker_ids():
+        pool.inject_fault(wid, "clear")

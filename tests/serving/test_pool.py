@@ -14,7 +14,8 @@ from tests.serving.conftest import PROMPT, pool_settings, wait_for
 from greenroom.errors import ConfigError, ServingError
 from greenroom.llm.base import ChatModel
 from greenroom.serving.clients import PoolChatModel
-from greenroom.serving.pool import LocalPool, threads_per_worker
+from greenroom.serving.policy import threads_for, threads_per_worker
+from greenroom.serving.pool import LocalPool
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]  # a hang fails here, not at the end of CI
 
@@ -27,6 +28,9 @@ def test_threads_are_divided_among_cores() -> None:
     assert threads_per_worker(2, cores=2) == 1
     assert threads_per_worker(10, cores=32) == 3
     assert threads_per_worker(4, cores=2) == 1
+    assert threads_for(1, cores=8) == 8  # a lone worker uses every core, as the single process does
+    assert threads_for(2, cores=8) == 4 and threads_for(3, cores=2) == 1
+    assert threads_for(1, cores=8, cap=7) == 7 and threads_for(2, cores=8, cap=7) == 4  # llm_threads caps
 
 
 def test_min_above_max_is_refused(tmp_path, model_dir) -> None:  # type: ignore[no-untyped-def]
@@ -115,3 +119,25 @@ def test_a_hung_worker_is_replaced(pool: LocalPool) -> None:
     wait_for(lambda: victim not in pool.worker_ids(), 15, "the hung worker to go")
     assert any(what == "replace (hung)" and wid == victim for _, what, wid in pool.events)
     wait_for(lambda: pool.status()["ready"] >= 2, 120, "a replacement")
+
+
+def test_the_cores_follow_the_busy_workers(pool: LocalPool) -> None:
+    wait_for(lambda: pool.status()["ready"] == pool.status()["workers"], 120, "all workers ready")
+    workers = pool._workers  # noqa: SLF001
+    _hold_all(pool, 1.5)  # each request holds its worker 1.5 s before the model runs
+    reqs = [pool.submit("complete", (PROMPT, {"max_tokens": 2}), high=True) for _ in range(2)]
+    wait_for(lambda: all(r.worker is not None for r in reqs), 5, "dispatch")
+    busy = {r.worker for r in reqs}
+    assert len(busy) == 2 and {workers[w].threads for w in busy if w is not None} == {threads_for(2)}
+    assert sum(workers[w].threads for w in busy if w is not None) <= max(2, os.cpu_count() or 1)
+    for r in reqs:
+        assert r.out.get(timeout=60)[0] == "done"
+    alone = pool.submit("complete", (PROMPT, {"max_tokens": 2}), high=True)
+    wait_for(lambda: alone.worker is not None, 5, "dispatch")
+    assert alone.worker is not None
+    w = workers[alone.worker]
+    assert w.threads == threads_for(1) == pool.status()["threads_per_worker"]  # alone: every core
+    assert alone.out.get(timeout=60)[0] == "done"
+    wait_for(lambda: w.info.get("threads") == threads_for(1), 10, "the worker to report its threads")  # applied
+    for wid in pool.worker_ids():
+        pool.inject_fault(wid, "clear")

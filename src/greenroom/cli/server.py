@@ -78,7 +78,9 @@ def register(app: typer.Typer) -> None:
         ),
         open_browser: bool = typer.Option(False, "--open", help="Open the sign-in link in the default browser."),
         engine: str | None = typer.Option(
-            None, "--engine", help="Who runs the models: single (default), pool (local workers) or ray."
+            None,
+            "--engine",
+            help="Who runs the models: pool (local workers, default), single (the server process) or ray.",
         ),
         ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (with --engine ray)."),
         min_workers: int | None = typer.Option(None, "--min-workers", min=1, help="Fewest workers or replicas."),

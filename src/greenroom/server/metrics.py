@@ -16,7 +16,7 @@ from greenroom.server.api import require_token
 from greenroom.serving import metrics
 
 router = APIRouter(dependencies=[Depends(require_token)])
-DEGRADED_CODES = ("fallback_voice", "no_voice", "no_asr", "no_llm", "small_model")
+DEGRADED_CODES = ("fallback_voice", "no_voice", "no_asr", "no_llm", "llm_loading", "small_model")
 
 
 def refresh(resources: Any, settings: Any) -> None:

@@ -53,13 +53,18 @@ class Resources:
         self.candidate_engine: Any = None  # the candidate's own engine when production runs on pool or ray
 
     def start_engine(self) -> None:
-        """Start the configured serving engine (blocking: workers load their models)."""
+        """Start the configured serving engine. The pool returns at once (its workers load their models in
+        the background: `degraded()` says the interviewer model is loading until one is ready); Ray
+        blocks until its deployments run."""
         if self.settings.serving_engine == "single" or self.engine is not None:
+            return
+        if self.settings.serving_engine == "pool" and self.settings.llm_base_url:
+            log.info("serving: the LLM runs in its own server (%s): no model pool", self.settings.llm_base_url)
             return
         from greenroom.serving.base import create_engine
 
         engine = create_engine(self.settings)
-        engine.start()
+        engine.start(wait_ready=False)
         self.engine = engine
 
     # --- each model ---------------------------------------------------------------------------------
@@ -67,17 +72,22 @@ class Resources:
         """The chat model, its weights loaded: a missing or damaged model file raises here, clearly, and the
         next call tries again (so the server recovers once the file is restored)."""
         with self._lock:
-            if self._llm is None:
-                if self.engine is not None:
+            if self.engine is not None:
+                retry_load = getattr(self.engine, "retry_load", None)
+                if retry_load is not None:  # the pool: raises why its workers cannot load the model, if so
+                    retry_load(60.0)
+                if self._llm is None:
                     self._llm = self.engine.chat_model(high=True)
-                else:
-                    from greenroom.llm.factory import create_chat_model
+                self.errors.pop("llm", None)
+                return self._llm
+            if self._llm is None:
+                from greenroom.llm.factory import create_chat_model
 
-                    llm = create_chat_model(self.settings)
-                    load = getattr(llm, "load", None)
-                    if load:
-                        load()
-                    self._llm = llm
+                llm = create_chat_model(self.settings)
+                load = getattr(llm, "load", None)
+                if load:
+                    load()
+                self._llm = llm
                 self.errors.pop("llm", None)
             return self._llm
 
@@ -143,6 +153,7 @@ class Resources:
                 canary.record(CANDIDATE, error=True)
                 arm = PRODUCTION
         if self.engine is not None:
+            self.llm()  # raises, as the single engine does, when the engine's workers cannot load the model
             return metrics.MeteredChatModel(canary.wrap_llm(self.engine.chat_model(high=True), arm), "llm")
         llm = LockedChatModel(self.llm(), lock_for(self.llm()), high=True)
         return metrics.MeteredChatModel(canary.wrap_llm(llm, arm), "llm")
@@ -155,6 +166,7 @@ class Resources:
     def grader_llm(self) -> Any:
         """The LLM for background grading: waits while the interviewer needs it."""
         if self.engine is not None:
+            self.llm()
             return metrics.MeteredChatModel(self.engine.chat_model(high=False), "grading")
         return metrics.MeteredChatModel(LockedChatModel(self.llm(), lock_for(self.llm()), high=False), "grading")
 
@@ -273,8 +285,22 @@ class Resources:
             notes.append(
                 {"code": "no_asr", "detail": f"Spoken answers unavailable (type them): {self.errors['transcriber']}"}
             )
+        serving = self.engine.status() if self.engine is not None else {}
+        if serving.get("engine") == "pool":  # the workers say whether the model loads
+            if serving.get("load_error"):
+                self.errors["llm"] = serving["load_error"]
+            else:
+                self.errors.pop("llm", None)
         if "llm" in self.errors:
             notes.append({"code": "no_llm", "detail": f"The interviewer model is unavailable: {self.errors['llm']}"})
+        elif serving.get("engine") == "pool" and not serving.get("ready"):
+            notes.append(
+                {
+                    "code": "llm_loading",
+                    "detail": "The interviewer model is loading (a model worker is starting); the first question "
+                    "waits for it.",
+                }
+            )
         preset = self.settings.llm_preset
         if not self.settings.llm_base_url and not self.settings.llm_model_path and preset in SMALL_PRESETS:
             notes.append(

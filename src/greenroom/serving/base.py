@@ -16,8 +16,9 @@ class Engine(Protocol):
 
     name: str
 
-    def start(self) -> None:
-        """Start workers or connect to the cluster (blocking; call it off the event loop)."""
+    def start(self, wait_ready: bool = True) -> None:
+        """Start workers or connect to the cluster (call it off the event loop). With `wait_ready` False
+        the pool returns at once and its workers load in the background; Ray always blocks."""
         ...
 
     def chat_model(self, *, high: bool) -> Any:

@@ -1,17 +1,22 @@
 """The in-process monitor: the alert rules of deploy/prometheus/alerts.yml, for when no Prometheus runs.
 
 Every `monitor_interval_s` it looks at the last `monitor_window_s` of observations (`metrics.RECENT`)
-and the engine's status. Rules: a stage's p95 latency over `monitor_latency_p95_s`; the share of
+and the engine's status. Rules: a stage's p95 latency over `monitor_latency_p95_s` times the machine's
+load per core when that is above 1 (on a machine loaded 5x, everything is 5x slower and no worker is at
+fault); the share of
 failed model calls over `monitor_error_rate`; fewer ready workers than the minimum (a dead worker); a
 full queue. An alert fires once when its condition starts: it is logged, counted, posted as JSON to
 the optional webhook (loopback or an allowed host only) and, for latency and errors, starts maintenance:
-the engine replaces the slow or failing worker.
+the engine replaces the failing worker, or the slow one only when it is an outlier
+(`monitor_latency_outlier` times the other workers' p95, or its own earlier median), so healthy workers
+on a slow machine are never replaced.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import urllib.request
@@ -59,9 +64,15 @@ class Monitor:
     """Watches latency, errors, workers and the queue; alerts and starts maintenance."""
 
     def __init__(
-        self, settings: Settings, engine: Any | None, listeners: list[Callable[[Alert], None]] | None = None
+        self,
+        settings: Settings,
+        engine: Any | None,
+        listeners: list[Callable[[Alert], None]] | None = None,
+        load: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
+        #: The machine's load average over a minute (injected in tests); divided by the cores.
+        self.load = load or (lambda: os.getloadavg()[0])
         self.engine = engine
         self.listeners = list(listeners or [])  # called with each fired alert (e.g. the canary's rollback)
         self.webhook = check_webhook(settings.monitor_webhook_url, settings) if settings.monitor_webhook_url else None
@@ -99,11 +110,13 @@ class Monitor:
                 errors += 1
             else:
                 by_stage.setdefault(stage, []).append(secs)
+        limit, per_core = self.latency_limit()
         slow = {k: _p95(v) for k, v in by_stage.items() if len(v) >= MIN_SAMPLES}
-        slow = {k: p for k, p in slow.items() if p > s.monitor_latency_p95_s}
+        slow = {k: p for k, p in slow.items() if p > limit}
         if slow:
             stage, p = max(slow.items(), key=lambda kv: kv[1])
-            found["latency_p95"] = f"p95 of {stage} is {p:.1f} s (limit {s.monitor_latency_p95_s:g} s)"
+            scaled = f" = {s.monitor_latency_p95_s:g} s x load {per_core:.1f} per core" if per_core > 1 else ""
+            found["latency_p95"] = f"p95 of {stage} is {p:.1f} s (limit {limit:.1f} s{scaled})"
         total = errors + sum(len(v) for v in by_stage.values())
         if total >= MIN_SAMPLES and errors / total > s.monitor_error_rate:
             found["error_rate"] = f"{errors} of {total} model calls failed in {s.monitor_window_s:g} s"
@@ -114,6 +127,11 @@ class Monitor:
             if st.get("max_queue") and st.get("queue_depth", 0) >= 0.9 * st["max_queue"]:
                 found["queue_full"] = f"{st['queue_depth']} of {st['max_queue']} queue places taken"
         return found
+
+    def latency_limit(self) -> tuple[float, float]:
+        """The latency limit now, and the machine's load per core it was scaled by (when above 1)."""
+        per_core = max(0.0, self.load()) / (os.cpu_count() or 1)
+        return self.settings.monitor_latency_p95_s * max(1.0, per_core), per_core
 
     def check(self) -> list[Alert]:
         """One pass: fire alerts for new conditions, re-arm the ones that cleared."""
@@ -131,8 +149,8 @@ class Monitor:
         done = ""
         maintain = getattr(self.engine, "maintain", None)
         if rule in ("latency_p95", "error_rate") and maintain is not None:
-            wid = maintain(rule, self.settings.monitor_window_s)
-            done = f"replaced worker {wid}" if wid is not None else "no single worker to blame"
+            wid = maintain(rule, self.settings.monitor_window_s, self.settings.monitor_latency_outlier)
+            done = f"replaced worker {wid}" if wid is not None else "no single worker to blame: none replaced"
         alert = Alert(rule, detail, time.time(), done)
         self.alerts.append(alert)
         metrics.ALERTS.labels(rule=rule).inc()

@@ -7,7 +7,14 @@
   for `serving_upscale_delay_s` a worker is added (up to `serving_max_workers`); when one worker fewer
   would still be under the threshold for `serving_downscale_delay_s`, an idle worker is retired (down
   to `serving_min_workers`). Workers still loading count as capacity, so a burst adds one at a time.
-- Threads per worker = cores // max workers (at least 1), so a full pool does not oversubscribe.
+- Threads: the cores are divided among the workers that are answering (`threads_for` the busy count), so
+  one request alone runs on every core (as fast as the single process), even while a second, idle worker
+  is loaded, and the pool never oversubscribes: before a request goes to a worker, the busy ones are told
+  their new share (a worker applies it at once, even mid-reply, and its own share before the request);
+  when a worker finishes, the others get its cores. `llm_threads`, when set, caps each worker's share.
+- A worker that cannot load its model (a missing or damaged file) makes `load_error` the same error the
+  single engine raises; requests fail with it at once, and a new worker is tried at most every
+  `RETRY_LOAD_S` seconds, so the pool recovers once the file is restored.
 - Health: a worker whose process ends, that is silent past `serving_request_timeout_s` on a request, or
   that does not answer a ping within `serving_ping_timeout_s` when idle, is killed and replaced. Its requests are retried once on another worker (a stream only if
   nothing was sent yet, so no text is repeated); a second failure raises `ServingError`.
@@ -18,7 +25,6 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing as mp
-import os
 import queue
 import threading
 import time
@@ -28,15 +34,17 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
-from greenroom import errors
 from greenroom.config import Settings
-from greenroom.errors import ConfigError, GreenroomError, ServingError
+from greenroom.errors import ConfigError, ServingError
 from greenroom.serving import metrics
-from greenroom.serving.worker import worker_main
+from greenroom.serving.policy import failing_worker, slow_outlier, split_log, threads_for
+from greenroom.serving.worker import rebuild_error, worker_main
 
 log = logging.getLogger("greenroom.serving")
 #: Workers that die while loading, in a row, before the pool stops replacing them (no crash loop).
 MAX_START_FAILURES = 3
+#: Least time between two attempts to start a worker after one failed to load its model.
+RETRY_LOAD_S = 5.0
 
 
 @dataclass
@@ -68,12 +76,8 @@ class Worker:
     started: float = field(default_factory=time.monotonic)
     last_seen: float = field(default_factory=time.monotonic)
     ping_out: bool = False
+    threads: int = 1
     send_lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def threads_per_worker(max_workers: int, cores: int | None = None) -> int:
-    """Cores divided among the most workers the pool may run, at least one each."""
-    return max(1, (cores or os.cpu_count() or 1) // max_workers)
 
 
 class LocalPool:
@@ -92,7 +96,9 @@ class LocalPool:
         self.max = settings.serving_max_workers
         self.capacity = settings.serving_worker_capacity
         self.threshold = settings.serving_scale_threshold
-        self.threads = threads_per_worker(self.max)
+        self.threads = threads_for(1, cap=settings.llm_threads)  # the share of each busy worker
+        self.load_error: Exception | None = None  # why the last worker could not load its model
+        self._load_failed_at = 0.0
         self._ctx = mp.get_context("spawn")
         self._cond = threading.Condition()
         self._workers: dict[int, Worker] = {}
@@ -138,6 +144,20 @@ class LocalPool:
                     raise ServingError(f"{n} model worker(s) were not ready after {timeout:.0f} s.")
                 self._cond.wait(min(left, 0.5))
 
+    def retry_load(self, wait_s: float) -> None:
+        """After a worker failed to load the model: start another (at most every `RETRY_LOAD_S`) and wait
+        up to `wait_s` for it; raises the load error while the model still cannot load. No-op otherwise."""
+        end = time.monotonic() + wait_s
+        with self._cond:
+            if self.load_error is None:
+                return
+            if not self._live() and time.monotonic() - self._load_failed_at >= RETRY_LOAD_S:
+                self._spawn("start (retry after a load failure)")
+            while self.load_error is not None and self._live() and time.monotonic() < end:
+                self._cond.wait(0.5)
+            if self.load_error is not None:
+                raise self.load_error
+
     def close(self, grace_s: float = 1.0) -> None:
         """Stop every worker: each is asked to stop, all get `grace_s` together, the rest are killed."""
         self._stop.set()
@@ -177,6 +197,9 @@ class LocalPool:
             if not on:
                 self._dispatch()
 
+    def _live(self) -> list[Worker]:
+        return [w for w in self._workers.values() if w.state != "dead"]
+
     def ready_count(self) -> int:
         return sum(1 for w in self._workers.values() if w.state == "ready")
 
@@ -200,6 +223,8 @@ class LocalPool:
                 "queue_depth": len(self._waiting),
                 "max_queue": self.settings.serving_max_queue,
                 "utilisation": round(self.utilisation(), 3),
+                "load_error": str(getattr(self.load_error, "message", None) or self.load_error or "")
+                or (self.info.get("failed") if not self._live() else None),
             }
 
     # --- requests -----------------------------------------------------------------------------------
@@ -208,6 +233,12 @@ class LocalPool:
         with self._cond:
             if self._stop.is_set():
                 raise ServingError("The model pool is shut down.")
+            if self.load_error is not None and not self._live():
+                if time.monotonic() - self._load_failed_at < RETRY_LOAD_S:
+                    raise self.load_error
+                self._spawn("start (retry after a load failure)")  # the model may be back: try again
+            if self.info.get("failed") and not self._live():  # workers died while loading: no crash loop
+                raise ServingError(f"No model worker could start: {self.info['failed']}.")
             if len(self._waiting) >= self.settings.serving_max_queue:
                 metrics.error("queue_full")
                 raise ServingError(
@@ -237,46 +268,49 @@ class LocalPool:
             self._fail_worker(w, reason)
             return True
 
-    def maintain(self, rule: str, window_s: float) -> int | None:
-        """Maintenance for a monitor alert: replace the worker that is failing (`error_rate`) or slowest
-        (`latency_p95`) over the last `window_s` seconds. Returns the replaced worker's id, or None."""
-        since = time.monotonic() - window_s
+    def maintain(self, rule: str, window_s: float, outlier: float = 2.0) -> int | None:
+        """Maintenance for a monitor alert over the last `window_s` seconds: replace the worker with the
+        highest error share (`error_rate`), or the slowest (`latency_p95`) only when it is an outlier
+        (`policy.slow_outlier`). Returns the replaced worker's id, or None."""
         with self._cond:
-            stats: dict[int, list[tuple[float, bool]]] = {}
-            for t, wid, secs, ok in self.worker_log:
-                if t >= since and wid in self._workers:
-                    stats.setdefault(wid, []).append((secs, ok))
-            if not stats:
-                return None
+            recent, earlier = split_log(self.worker_log, set(self._workers), time.monotonic() - window_s)
             if rule == "error_rate":
-                wid, rows = max(stats.items(), key=lambda kv: sum(not ok for _, ok in kv[1]) / len(kv[1]))
-                if all(ok for _, ok in rows):
-                    return None
-                reason = "failing"
+                wid, reason = failing_worker(recent), "failing"
             else:
-                wid = max(stats, key=lambda k: sorted(s for s, _ in stats[k])[int(0.95 * (len(stats[k]) - 1))])
-                reason = "slow"
+                wid, reason = slow_outlier(recent, earlier, outlier), "slow"
+            if wid is None:
+                return None
             self._fail_worker(self._workers[wid], reason)
             self.worker_log = deque((r for r in self.worker_log if r[1] != wid), maxlen=2000)
             return wid
 
     # --- internals (call with self._cond held unless said otherwise) ---------------------------------
     def _spawn(self, why: str) -> Worker:
+        threads = self.threads  # its share is set again when it gets a request
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
-            target=worker_main, args=(child, self.settings, self.threads), name="greenroom-worker", daemon=True
+            target=worker_main, args=(child, self.settings, threads), name="greenroom-worker", daemon=True
         )
         proc.start()
         child.close()
-        w = Worker(next(self._ids), proc, parent)
+        w = Worker(next(self._ids), proc, parent, threads=threads)
         self._workers[w.id] = w
         self._note(why, w.id)
         return w
 
+    def _rebalance(self) -> None:
+        """Give every busy worker its share of the cores (`threads_for` the busy count). Idle workers keep
+        theirs until they get a request: `_dispatch` rebalances before it sends one."""
+        busy = [w for w in self._live() if w.running]
+        self.threads = threads_for(max(1, len(busy)), cap=self.settings.llm_threads)
+        for w in busy:
+            if w.threads != self.threads and self._send(w, ("threads", 0, self.threads)):
+                w.threads = self.threads
+
     def _note(self, what: str, worker_id: int) -> None:
         now = round(time.monotonic() - self.t0, 3)
         self.events.append((now, what, worker_id))
-        live = sum(1 for w in self._workers.values() if w.state != "dead")
+        live = len(self._live())
         self.history.append((now, live))
         metrics.WORKERS.set(live)
         log.info("pool: %s worker %d (%d workers)", what, worker_id, live)
@@ -314,8 +348,10 @@ class LocalPool:
             req.worker = w.id
             req.last_progress = req.dispatched = time.monotonic()
             w.running[req.id] = req
+            self._rebalance()  # w is busy now: every busy worker's share, w's before its request
             if not self._send(w, (req.op, req.id, req.payload)):
                 self._fail_worker(w, "died")
+        self._rebalance()  # a worker that finished or went leaves its cores to the others
         metrics.QUEUE_DEPTH.set(len(self._waiting))
 
     def _fail_worker(self, w: Worker, reason: str) -> None:
@@ -399,16 +435,26 @@ class LocalPool:
             if kind == "ready":
                 w.state, w.info = "ready", msg[1]
                 self._start_failures = 0
+                self.load_error = None
+                self.info.pop("failed", None)
                 self.info.update(name=msg[1]["name"], constrained_json=msg[1]["constrained_json"])
                 self._note("ready", w.id)
             elif kind == "failed":
-                self.info["failed"] = msg[1]
+                err_kind, text, message, hint = msg[1]
+                self.info["failed"] = text
+                self.load_error = rebuild_error(err_kind, message, hint)
+                self._load_failed_at = time.monotonic()
                 metrics.error("worker_load")
                 w.state = "dead"
                 self._workers.pop(w.id, None)
                 self._note("load failed", w.id)
+                if not self._live():  # nobody left to answer: the waiting requests get the reason now
+                    for waiting in self._waiting:
+                        waiting.out.put(("error", self.load_error))
+                    self._waiting.clear()
             elif kind == "pong":
                 w.ping_out = False
+                w.info["threads"] = msg[2] if len(msg) > 2 else None
             elif kind == "chunk":
                 req = w.running.get(msg[1])
                 if req is not None:
@@ -426,7 +472,7 @@ class LocalPool:
                     if kind == "done":
                         req.out.put(("done", msg[2]))
                     else:
-                        req.out.put(("error", _rebuild(*msg[2])))
+                        req.out.put(("error", rebuild_error(*msg[2])))
                 self._dispatch()
             self._cond.notify_all()
 
@@ -482,15 +528,3 @@ class LocalPool:
                 self._low_since = None
         else:
             self._low_since = None
-
-
-def _rebuild(kind: str, message: str) -> Exception:
-    """The worker's error as the same `GreenroomError` class when it is one, else a `ServingError`."""
-    cls = getattr(errors, kind, None)
-    if isinstance(cls, type) and issubclass(cls, GreenroomError):
-        try:
-            return cls(message)
-        except TypeError:
-            pass
-    metrics.error("model_error")
-    return ServingError(f"The model worker failed: {message}")

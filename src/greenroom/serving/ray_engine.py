@@ -23,7 +23,7 @@ import greenroom
 from greenroom.config import Settings
 from greenroom.errors import ConfigError, ServingError
 from greenroom.llm.base import M, Message
-from greenroom.serving.pool import threads_per_worker
+from greenroom.serving.policy import threads_per_worker
 
 ROLES = ("interviewer", "grader", "asr")
 log = logging.getLogger("greenroom.serving")
@@ -108,7 +108,7 @@ class RayEngine:
                 hint="Add it to GREENROOM_ALLOWED_HOSTS (a private network you trust: Ray traffic is not encrypted).",
             )
 
-    def start(self) -> None:
+    def start(self, wait_ready: bool = True) -> None:  # deploying waits for the replicas either way
         self.check_address()
         # Never let a Ray call start a private local cluster (Serve's handle threads call Ray after shutdown).
         os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")

@@ -130,6 +130,16 @@ class LlamaCppChatModel(BaseChatModel):
             )
         return self._llm
 
+    def set_threads(self, n: int) -> None:
+        """Run on `n` CPU threads from the next decoded batch on (llama.cpp reads the count per decode call),
+        so that a pool can give one worker all the cores and split them when a second one starts."""
+        self.n_threads = max(1, n)
+        if self._llm is not None:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(self._llm._ctx.ctx, self.n_threads, self.n_threads)
+            self._llm.n_threads = self._llm.n_threads_batch = self.n_threads
+
     def _kwargs(self, max_tokens: int | None, temperature: float | None) -> dict[str, Any]:
         return {
             "max_tokens": max_tokens or self.max_tokens,
