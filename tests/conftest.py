@@ -18,6 +18,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Apps and sessions in tests run their models in the test process (session-scoped fixtures): no pool
 # workers, whose spawn and model load per app would slow the suite. tests/serving selects the pool itself.
 os.environ.setdefault("GREENROOM_SERVING_ENGINE", "single")
+# The LLM runs on every core in tests, as it did before `llm_threads` defaulted to all cores but one (that
+# default leaves a core to a live room's ASR and VAD; most tests grade with no live audio beside them). On 2
+# cores it halves the rubric calls' time, which are most of the suite's. tests/test_config.py checks the default.
+os.environ.setdefault("GREENROOM_LLM_THREADS", str(os.cpu_count() or 1))
 
 from greenroom.config import Settings, default_data_dir  # noqa: E402
 

@@ -25,6 +25,7 @@ def test_env_prefix_and_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_interviewers_llm_leaves_a_core_to_the_live_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GREENROOM_LLM_THREADS", raising=False)  # tests/conftest.py sets it for the suite
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert Settings().llm_thread_count == 3  # ASR and VAD keep a core (docs/web.md#latency)
     assert Settings(llm_threads=4).llm_thread_count == 4

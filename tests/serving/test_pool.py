@@ -128,7 +128,9 @@ def test_the_cores_follow_the_busy_workers(pool: LocalPool) -> None:
     reqs = [pool.submit("complete", (PROMPT, {"max_tokens": 2}), high=True) for _ in range(2)]
     wait_for(lambda: all(r.worker is not None for r in reqs), 5, "dispatch")
     busy = {r.worker for r in reqs}
-    assert len(busy) == 2 and {workers[w].threads for w in busy if w is not None} == {threads_for(2)}
+    assert len(busy) == 2 and {workers[w].threads for w in busy if w is not None} == {
+        threads_for(2, cores=pool.settings.llm_thread_count)
+    }
     assert sum(workers[w].threads for w in busy if w is not None) <= max(2, os.cpu_count() or 1)
     for r in reqs:
         assert r.out.get(timeout=60)[0] == "done"
@@ -136,8 +138,9 @@ def test_the_cores_follow_the_busy_workers(pool: LocalPool) -> None:
     wait_for(lambda: alone.worker is not None, 5, "dispatch")
     assert alone.worker is not None
     w = workers[alone.worker]
-    assert w.threads == threads_for(1) == pool.status()["threads_per_worker"]  # alone: every core
+    lone = threads_for(1, cores=pool.settings.llm_thread_count)
+    assert w.threads == lone == pool.status()["threads_per_worker"]  # alone: all the LLM's cores
     assert alone.out.get(timeout=60)[0] == "done"
-    wait_for(lambda: w.info.get("threads") == threads_for(1), 10, "the worker to report its threads")  # applied
+    wait_for(lambda: w.info.get("threads") == lone, 10, "the worker to report its threads")  # applied
     for wid in pool.worker_ids():
         pool.inject_fault(wid, "clear")

@@ -17,8 +17,9 @@ def threads_per_worker(max_workers: int, cores: int | None = None) -> int:
 
 
 def threads_for(live: int, cores: int | None = None, cap: int | None = None) -> int:
-    """Each worker's LLM threads while `live` workers run: the cores divided among them (at least one),
-    capped by `llm_threads` when set."""
+    """Each worker's LLM threads while `live` workers run: the LLM's cores (`Settings.llm_thread_count`:
+    all cores but one by default, so the live path's ASR and VAD keep a core) divided among them (at least
+    one), capped by `cap` when given."""
     share = max(1, (cores or os.cpu_count() or 1) // max(1, live))
     return min(share, cap) if cap else share
 

@@ -8,10 +8,11 @@
   would still be under the threshold for `serving_downscale_delay_s`, an idle worker is retired (down
   to `serving_min_workers`). Workers still loading count as capacity, so a burst adds one at a time.
 - Threads: the cores are divided among the workers that are answering (`threads_for` the busy count), so
-  one request alone runs on every core (as fast as the single process), even while a second, idle worker
+  one request alone runs on all the LLM's cores (as fast as the single process), even while a second, idle worker
   is loaded, and the pool never oversubscribes: before a request goes to a worker, the busy ones are told
   their new share (a worker applies it at once, even mid-reply, and its own share before the request);
-  when a worker finishes, the others get its cores. `llm_threads`, when set, caps each worker's share.
+  when a worker finishes, the others get its cores. The cores shared are the LLM's (`Settings.llm_thread_count`:
+  `llm_threads`, else all cores but one).
 - A worker that cannot load its model (a missing or damaged file) makes `load_error` the same error the
   single engine raises; requests fail with it at once, and a new worker is tried at most every
   `RETRY_LOAD_S` seconds, so the pool recovers once the file is restored.
@@ -96,7 +97,7 @@ class LocalPool:
         self.max = settings.serving_max_workers
         self.capacity = settings.serving_worker_capacity
         self.threshold = settings.serving_scale_threshold
-        self.threads = threads_for(1, cap=settings.llm_threads)  # the share of each busy worker
+        self.threads = threads_for(1, cores=settings.llm_thread_count)  # the share of each busy worker
         self.load_error: Exception | None = None  # why the last worker could not load its model
         self._load_failed_at = 0.0
         self._ctx = mp.get_context("spawn")
@@ -302,7 +303,7 @@ class LocalPool:
         """Give every busy worker its share of the cores (`threads_for` the busy count). Idle workers keep
         theirs until they get a request: `_dispatch` rebalances before it sends one."""
         busy = [w for w in self._live() if w.running]
-        self.threads = threads_for(max(1, len(busy)), cap=self.settings.llm_threads)
+        self.threads = threads_for(max(1, len(busy)), cores=self.settings.llm_thread_count)
         for w in busy:
             if w.threads != self.threads and self._send(w, ("threads", 0, self.threads)):
                 w.threads = self.threads
