@@ -55,7 +55,7 @@ from greenroom.interview.bank import Question
 from greenroom.interview.claims import ClaimCheck, ClaimChecker
 from greenroom.interview.coverage import Coverage, CoverageScorer
 from greenroom.interview.rubric import Rubric, judge, rubric_messages
-from greenroom.llm.base import ChatModel, user
+from greenroom.llm.base import ChatModel, ChoiceScorer, user
 
 if TYPE_CHECKING:
     from greenroom.config import Settings
@@ -232,8 +232,10 @@ class Grader:
         self.llm_chars = settings.interview_llm_answer_chars if settings else 1200
         rubric_on = settings.interview_rubric if settings else True
         self.use_rubric = (rubric_on if use_rubric is None else use_rubric) and llm is not None
-        claims_on = settings.interview_claim_check if settings else False
-        self.claims = ClaimChecker(llm) if self.use_rubric and claims_on and llm is not None else None
+        claims_on = (settings.interview_claim_check if settings else True) and self.use_rubric
+        self.claims = ClaimChecker(llm) if claims_on and isinstance(llm, ChoiceScorer) else None
+        #: on, but the back-end cannot score replies (no logits): graded without it, and the grade says so
+        self.claims_unavailable = claims_on and self.claims is None
         self._cache: dict[str, Grade] | None = {} if cache else None
         self._lock = threading.Lock()
         self.last_seconds = 0.0
@@ -333,7 +335,7 @@ class Grader:
             rubric = judge(self.llm, q.text, kps, llm_text)
         claims = None
         if self.claims is not None and rubric is not None and rubric.accuracy > 0 and q.track != "behavioral":
-            claims = self.claims.check(kps, cov.evidence, cov.similarities)
+            claims = self.claims.check(q.text, kps, cov.evidence, cov.similarities)
         return self._finish(q, sig, cov, total, base, rubric=rubric, claims=claims)
 
     def _finish(
@@ -371,6 +373,8 @@ class Grader:
                 mult = max(ACCURACY_MULTIPLIER[0], mult * (1 - WRONG_WEIGHT * wrong_share))
             if claims.failed:
                 notes.append(f"the contradiction check failed for {claims.failed} key point(s): not checked")
+        elif self.claims_unavailable and rubric is not None and q.track != "behavioral":
+            notes.append("this model back-end cannot score claims: the per-point contradiction check was skipped")
         content_c = judged.score
         parts = quality_parts(sig, q.track, total_words=total_words, coverage=content_c)
         star = star_score(sig)
@@ -422,6 +426,7 @@ class Grader:
             "llm_multiplier": round(mult, 3),
             "claims_checked": float(len(claims.checked)) if claims else -1.0,
             "claims_contradicted": float(len(claims.contradicted)) if claims else -1.0,
+            "claims_truth": round(claims.mean, 3) if claims and claims.mean is not None else 0.0,
             "length_factor": overrun,
             "on_topic": round(on_topic, 3),
             "star": round(star, 3),
