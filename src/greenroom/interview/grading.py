@@ -5,7 +5,8 @@ The formula (docs/interview.md has the rationale and the measured figures):
     C   = mean over key points of credit(max cosine(key point, answer chunk))          (coverage.py)
           a key point named only in a fragment or a list of names ("Lock ordering. Timeouts.") earns
           `UNEXPLAINED` of its credit; a key point the answer contradicts (the rubric's list, or the per-point
-          check of claims.py: the answer's own chunk about the point against the point, one yes/no LLM call each)
+          truth check of claims.py: the answer's own chunk about the point scored true/false from the model's
+          True/False log-odds, one prompt evaluation each, the answer called false from the mean score)
           earns `CONTRADICTED` (negative: a false claim weighs more than leaving the point out); the credits are
           scaled by the relevance density d (share of the answer about the question, full credit from
           `DENSE`), and a low-density answer covers at most round(d / DENSE * key points) points.
@@ -13,8 +14,7 @@ The formula (docs/interview.md has the rationale and the measured figures):
           lowered further by the share w of the checked key points the answer contradicts:
           m = max(0.25, m * (1 - `WRONG_WEIGHT` * w)), so a confident wrong answer loses up to 75% whatever
           the rubric said (the rubric alone could take at most 45% off an answer it called partly right).
-          The per-point check is off by default (`interview_claim_check`): the embedded 1.5B model calls most
-          correct answers contradictory (docs/interview.md has the figures)
+          The truth check is on by default (`interview_claim_check`; docs/interview.md has the figures)
     technical:      T = 10 * C * m * o,   o = `OVERRUN` when the answer is far longer than needed, else 1
     behavioural:    T = 10 * (0.6 * C + 0.4 * STAR) * m(A) * o,  STAR = (S + T + A + 2 * R) / 5
     response_quality (no LLM), gated by how on-topic the answer is:
