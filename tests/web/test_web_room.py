@@ -111,9 +111,9 @@ def test_room_reloads_resume_the_same_phase_and_nothing_is_lost(browser: Any, tm
         page.click("#send")
         wait_js(page, "window.__gr.events.includes('turn_end')", 120)
         assert page.input_value("#typed") == ""
-        sid = page.url.rsplit("id=", 1)[1]
-        live = srv.app.state.sessions.sessions[sid]
-        assert live.service.grader.pending() >= 1  # the first answer's grade is still running
+        wait_js(page, "window.__gr.events.filter(e => e === 'question').length >= 2", 300)  # the second question
+        live = srv.app.state.sessions.sessions[page.url.rsplit("id=", 1)[1]]
+        assert live.service.grader.pending() >= 1  # submitted with the reply; the first answer's grade still runs
         _resume(page)
         wait_js(page, "window.__gr.events.includes('listening')", 300)
         assert page.inner_text("#phase").startswith("Listening")
