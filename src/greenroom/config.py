@@ -454,10 +454,11 @@ class Settings(BaseSettings):
         default=True, description="Use the short LLM rubric in grading; off: embeddings and checks only (faster)."
     )
     interview_claim_check: bool = Field(
-        default=False,
-        description="Experimental, off: with the rubric on, check each key point the answer talks about for a "
-        "contradiction (one short yes/no LLM call per point). The embedded 1.5B model answers 'contradicts' for "
-        "most pairs, correct ones included (docs/interview.md), so it is only worth trying with a larger model.",
+        default=True,
+        description="With the rubric on, check each key point a technical or design answer talks about for a false "
+        "claim: the answer's statement is scored true/false from the model's token likelihoods (one prompt "
+        "evaluation per statement, about 0.5 s each on two cores, nothing generated). Needs a back-end that "
+        "exposes logits (the embedded llama.cpp one); others skip it with a note.",
     )
 
     # --- federated learning (Flower) ------------------------------------------------------------

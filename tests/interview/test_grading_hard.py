@@ -11,19 +11,17 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-#: Pairs of each kind that must be ordered as labelled: every kind but "wrong" fully.
-#: "Confidently wrong" (the answer states the opposite of key points) is issue 18's open target: with the
-#: embedded 1.5B rubric it was measured at 1 of 5 pairs ordered (2026-11-26), and the contradiction check
-#: flags too few of them. The per-key-point claim check (claims.py, `interview_claim_check`, off) did not fix
-#: it: the 1.5B model called 4-6 of 8 hand-picked (fact, statement) pairs right, flagging correct statements
-#: as contradictions (2026-11-26). Its two tests below are expected failures until a check catches them.
+#: Share of the "confidently wrong" pairs (the answer states the opposite of key points) that must be ordered:
+#: the rubric alone ordered 1 of 5 with the embedded 1.5B model (2026-11-26); the per-key-point truth check
+#: (claims.py: True/False log-odds, no generated words) is what orders them.
 WRONG_TARGET = 0.8
-WRONG_GAP = "issue 18 open target: the 1.5B rubric ordered 1/5 confidently-wrong pairs (measured 2026-11-26)"
 
 
 @pytest.fixture(scope="module")
 def ordering(grade: Any, bank: Any) -> dict[str, Any]:
-    return hard_cases.ordering(grade, bank)
+    # the labelled strong > medium > weak ordering is test_grading.py's: leaving it out keeps this fixture's share
+    # of LLM calls (rubric and truth check) well inside the per-test timeout
+    return hard_cases.ordering(grade, bank, labelled_set=False)
 
 
 def test_hard_cases_are_ordered(ordering: dict[str, Any]) -> None:
@@ -34,7 +32,14 @@ def test_hard_cases_are_ordered(ordering: dict[str, Any]) -> None:
             assert ok == n, (kind, ok, n, ordering["wrong"])
 
 
-@pytest.mark.xfail(reason=WRONG_GAP, strict=False)
+def test_correct_answers_are_not_called_false(labelled_grades: dict[tuple[str, str], Any]) -> None:
+    """The truth check must not lower correct answers: no strong or medium labelled answer is called false."""
+    checked = {k: g.components["claims_checked"] for k, g in labelled_grades.items() if k[1] != "weak"}
+    assert sum(n > 0 for n in checked.values()) >= 10, checked  # the check ran on the technical and design answers
+    flagged = {k: g.contradicted_points for k, g in labelled_grades.items() if k[1] != "weak"}
+    assert not {k: v for k, v in flagged.items() if labelled_grades[k].components["claims_contradicted"] > 0}, flagged
+
+
 def test_confidently_wrong_pairs_are_ordered(ordering: dict[str, Any]) -> None:
     ok, n = ordering["per_kind"]["wrong"]
     assert ok / n >= WRONG_TARGET, (ok, n, [w for w in ordering["wrong"] if w[0] == "wrong"])
@@ -59,7 +64,6 @@ def test_off_topic_or_garbled_answers_are_not_called_clear(grade: Any, bank: Any
             assert g.response_quality < 5, (p.kind, p.question_id, g.response_quality)
 
 
-@pytest.mark.xfail(reason=WRONG_GAP, strict=False)
 def test_confidently_wrong_answers_say_so(grade: Any, bank: Any) -> None:
     flagged = 0
     for p in hard_cases.pairs():

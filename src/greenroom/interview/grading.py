@@ -5,7 +5,8 @@ The formula (docs/interview.md has the rationale and the measured figures):
     C   = mean over key points of credit(max cosine(key point, answer chunk))          (coverage.py)
           a key point named only in a fragment or a list of names ("Lock ordering. Timeouts.") earns
           `UNEXPLAINED` of its credit; a key point the answer contradicts (the rubric's list, or the per-point
-          check of claims.py: the answer's own chunk about the point against the point, one yes/no LLM call each)
+          truth check of claims.py: the answer's own chunk about the point scored true/false from the model's
+          True/False log-odds, one prompt evaluation each, the answer called false from the mean score)
           earns `CONTRADICTED` (negative: a false claim weighs more than leaving the point out); the credits are
           scaled by the relevance density d (share of the answer about the question, full credit from
           `DENSE`), and a low-density answer covers at most round(d / DENSE * key points) points.
@@ -13,8 +14,7 @@ The formula (docs/interview.md has the rationale and the measured figures):
           lowered further by the share w of the checked key points the answer contradicts:
           m = max(0.25, m * (1 - `WRONG_WEIGHT` * w)), so a confident wrong answer loses up to 75% whatever
           the rubric said (the rubric alone could take at most 45% off an answer it called partly right).
-          The per-point check is off by default (`interview_claim_check`): the embedded 1.5B model calls most
-          correct answers contradictory (docs/interview.md has the figures)
+          The truth check is on by default (`interview_claim_check`; docs/interview.md has the figures)
     technical:      T = 10 * C * m * o,   o = `OVERRUN` when the answer is far longer than needed, else 1
     behavioural:    T = 10 * (0.6 * C + 0.4 * STAR) * m(A) * o,  STAR = (S + T + A + 2 * R) / 5
     response_quality (no LLM), gated by how on-topic the answer is:
@@ -55,7 +55,7 @@ from greenroom.interview.bank import Question
 from greenroom.interview.claims import ClaimCheck, ClaimChecker
 from greenroom.interview.coverage import Coverage, CoverageScorer
 from greenroom.interview.rubric import Rubric, judge, rubric_messages
-from greenroom.llm.base import ChatModel, user
+from greenroom.llm.base import ChatModel, ChoiceScorer, user
 
 if TYPE_CHECKING:
     from greenroom.config import Settings
@@ -232,8 +232,10 @@ class Grader:
         self.llm_chars = settings.interview_llm_answer_chars if settings else 1200
         rubric_on = settings.interview_rubric if settings else True
         self.use_rubric = (rubric_on if use_rubric is None else use_rubric) and llm is not None
-        claims_on = settings.interview_claim_check if settings else False
-        self.claims = ClaimChecker(llm) if self.use_rubric and claims_on and llm is not None else None
+        claims_on = (settings.interview_claim_check if settings else True) and self.use_rubric
+        self.claims = ClaimChecker(llm) if claims_on and isinstance(llm, ChoiceScorer) else None
+        #: on, but the back-end cannot score replies (no logits): graded without it, and the grade says so
+        self.claims_unavailable = claims_on and self.claims is None
         self._cache: dict[str, Grade] | None = {} if cache else None
         self._lock = threading.Lock()
         self.last_seconds = 0.0
@@ -333,7 +335,7 @@ class Grader:
             rubric = judge(self.llm, q.text, kps, llm_text)
         claims = None
         if self.claims is not None and rubric is not None and rubric.accuracy > 0 and q.track != "behavioral":
-            claims = self.claims.check(kps, cov.evidence, cov.similarities)
+            claims = self.claims.check(q.text, kps, cov.evidence, cov.similarities)
         return self._finish(q, sig, cov, total, base, rubric=rubric, claims=claims)
 
     def _finish(
@@ -371,6 +373,8 @@ class Grader:
                 mult = max(ACCURACY_MULTIPLIER[0], mult * (1 - WRONG_WEIGHT * wrong_share))
             if claims.failed:
                 notes.append(f"the contradiction check failed for {claims.failed} key point(s): not checked")
+        elif self.claims_unavailable and rubric is not None and q.track != "behavioral":
+            notes.append("this model back-end cannot score claims: the per-point contradiction check was skipped")
         content_c = judged.score
         parts = quality_parts(sig, q.track, total_words=total_words, coverage=content_c)
         star = star_score(sig)
@@ -422,6 +426,7 @@ class Grader:
             "llm_multiplier": round(mult, 3),
             "claims_checked": float(len(claims.checked)) if claims else -1.0,
             "claims_contradicted": float(len(claims.contradicted)) if claims else -1.0,
+            "claims_truth": round(claims.mean, 3) if claims and claims.mean is not None else 0.0,
             "length_factor": overrun,
             "on_topic": round(on_topic, 3),
             "star": round(star, 3),

@@ -73,6 +73,16 @@ class ChatModel(Protocol):
     ) -> M: ...
 
 
+@runtime_checkable
+class ChoiceScorer(Protocol):
+    """A chat model that can score fixed one-word replies without generating: `choice_logits(messages, choices)`
+    returns, for each choice, the model's logit of the choice's first token as the first token of its reply
+    (one prompt evaluation, no sampling). The difference of two logits is their log-odds, free of the bias a
+    generated "yes"/"no" carries. Optional: back-ends that cannot read logits do not implement it."""
+
+    def choice_logits(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]: ...
+
+
 def constrained_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The JSON schema of `model`, rewritten for grammar-constrained decoding.
 

@@ -123,5 +123,15 @@ class LockedChatModel:
         finally:
             self.lock.release()
 
+    def _locked_choice_logits(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+        self.lock.acquire(self.high)
+        try:
+            return dict(self.model.choice_logits(messages, choices))  # type: ignore[attr-defined]
+        finally:
+            self.lock.release()
+
     def __getattr__(self, name: str) -> Any:
+        # `choice_logits` (llm.base.ChoiceScorer) exists here only when the wrapped model has it, under the lock
+        if name == "choice_logits" and hasattr(self.model, "choice_logits"):
+            return self._locked_choice_logits
         return getattr(self.model, name)

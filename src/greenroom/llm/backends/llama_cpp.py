@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from greenroom.errors import ModelIntegrityError, ModelNotAvailableError
+from greenroom.errors import ModelIntegrityError, ModelNotAvailableError, ModelOutputError
 from greenroom.llm.base import BaseChatModel, Message, constrained_schema
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,40 @@ class LlamaCppChatModel(BaseChatModel):
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
+
+    def choice_logits(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+        """The logit of each choice's first token as the reply's first token (`ChoiceScorer`).
+
+        One chat completion of one token at temperature 0, with a logits processor that reads the raw logits
+        of that position: llama.cpp evaluates the prompt (reusing its cached prefix) and nothing more."""
+        llm = self.load()
+        ids: dict[str, int] = {}
+        for c in choices:
+            toks = llm.tokenize(c.encode("utf-8"), add_bos=False)
+            if not toks:
+                raise ValueError(f"choice {c!r} has no tokens")
+            ids[c] = int(toks[0])
+        seen: dict[str, Any] = {}
+
+        def capture(_input_ids: Any, logits: Any) -> Any:
+            if "logits" not in seen:
+                seen["logits"] = logits.copy()
+            return logits
+
+        from llama_cpp import LogitsProcessorList
+
+        with self._lock:
+            llm.create_chat_completion(
+                messages=[m.as_dict() for m in messages],
+                max_tokens=1,
+                temperature=0.0,
+                seed=self.seed,
+                logits_processor=LogitsProcessorList([capture]),
+            )
+        if "logits" not in seen:
+            raise ModelOutputError(f"The model {self.name!r} returned no logits.")
+        row = seen["logits"]
+        return {c: float(row[i]) for c, i in ids.items()}
 
     def _json_reply(
         self, messages: Sequence[Message], schema: type[BaseModel], max_tokens: int | None, temperature: float
