@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from tests.serving.conftest import PROMPT, pool_settings, wait_for
 
 from greenroom.errors import ConfigError, ServingError
-from greenroom.llm.base import ChatModel
+from greenroom.llm.base import ChatModel, ChoiceScorer
 from greenroom.serving.clients import PoolChatModel
 from greenroom.serving.policy import threads_for, threads_per_worker
 from greenroom.serving.pool import LocalPool
@@ -44,6 +44,9 @@ def test_pool_is_a_chat_model_and_spreads_requests(pool: LocalPool) -> None:
     assert model.name == "qwen2.5-coder-0.5b"
     assert "".join(model.stream(PROMPT)).strip()
     assert isinstance(model.structured(PROMPT, Yes, max_tokens=12), Yes)
+    assert isinstance(model, ChoiceScorer)  # the grader's truth check runs on a worker too
+    scores = model.choice_logits(PROMPT, ["True", "False"])
+    assert set(scores) == {"True", "False"} and scores["True"] != scores["False"]
     pool.worker_log.clear()
     threads = [threading.Thread(target=model.complete, args=(PROMPT,)) for _ in range(2)]
     for t in threads:

@@ -155,6 +155,7 @@ def test_ray_grader_and_asr_deployments_answer(ray_cluster: str, tmp_path: Path,
     from tests.speech.speechgen import espeak
 
     from greenroom.interview.rubric import Rubric, judge
+    from greenroom.llm.base import user
     from greenroom.serving.ray_engine import RayEngine
     from greenroom.speech.base import Transcript
 
@@ -182,6 +183,8 @@ def test_ray_grader_and_asr_deployments_answer(ray_cluster: str, tmp_path: Path,
         listen.start()
         verdict = judge(grader, "What does an index do?", ["speeds up lookups"], "It makes lookups faster.")
         assert isinstance(verdict, Rubric)  # the grader's real call: constrained JSON through the handle
+        scores = grader.choice_logits([user("Is 2 + 2 = 4? Answer True or False.")], ["True", "False"])
+        assert set(scores) == {"True", "False"}  # the truth check's logits through the handle
         listen.join(timeout=120)
         assert heard and isinstance(heard[0], Transcript) and heard[0].model.startswith("whisper")
         assert "payment" in heard[0].text.lower(), heard[0].text

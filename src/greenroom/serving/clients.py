@@ -85,6 +85,11 @@ class PoolChatModel:
         req = self.pool.submit("structured", (list(messages), schema, kwargs), high=self.high)
         return schema.model_validate_json(_last(_wait(self.pool, req)))
 
+    def choice_logits(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+        """`llm.base.ChoiceScorer` on a worker; a worker whose model has no logits answers with an error."""
+        req = self.pool.submit("choice_logits", (list(messages), list(choices)), high=self.high)
+        return dict(_last(_wait(self.pool, req)))
+
 
 class PoolTranscriber:
     """A `Transcriber` whose calls run on a pool worker (which loads Whisper on first use)."""

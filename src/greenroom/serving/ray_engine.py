@@ -53,6 +53,13 @@ class ChatReplica:
         with self.lock:
             return self.model.structured(messages, schema, **kwargs).model_dump_json()
 
+    def choice_logits(self, messages: list[Message], choices: list[str]) -> dict[str, float]:
+        scorer = getattr(self.model, "choice_logits", None)
+        if scorer is None:
+            raise ValueError(f"{self.model.name} cannot score fixed replies (no logits)")
+        with self.lock:
+            return dict(scorer(messages, choices))
+
 
 class AsrReplica:
     """One replica of the ASR deployment."""
@@ -266,6 +273,11 @@ class RayChatModel:
         kwargs = {"max_tokens": max_tokens, "temperature": temperature}
         text = self.handle.structured.remote(list(messages), schema, kwargs).result(timeout_s=self.timeout)
         return schema.model_validate_json(text)
+
+    def choice_logits(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+        """`llm.base.ChoiceScorer` on a replica (the grader's truth check)."""
+        out = self.handle.choice_logits.remote(list(messages), list(choices)).result(timeout_s=self.timeout)
+        return dict(out)
 
 
 class RayTranscriber:

@@ -145,6 +145,12 @@ def worker_main(conn: Connection, settings: Settings, threads: int) -> None:
             elif op == "structured":
                 messages, schema, kwargs = payload
                 chan.send(("done", rid, model.structured(messages, schema, **kwargs).model_dump_json()))
+            elif op == "choice_logits":  # llm.base.ChoiceScorer (the grader's truth check), where the model has it
+                messages, choices = payload
+                scorer = getattr(model, "choice_logits", None)
+                if scorer is None:
+                    raise ValueError(f"{model.name} cannot score fixed replies (no logits)")
+                chan.send(("done", rid, dict(scorer(messages, choices))))
             elif op == "transcribe":
                 audio, kwargs = payload
                 if transcriber is None:
