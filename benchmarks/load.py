@@ -195,7 +195,7 @@ def main() -> None:
 
     stack = ExitStack()
     if args.start_ray and "ray" in args.engines.split(","):
-        from benchmarks.raycluster import local_ray
+        from greenroom.serving.ray_local import local_ray
 
         args.ray_address = stack.enter_context(local_ray())
         print(f"ray: a loopback head at {args.ray_address}", flush=True)

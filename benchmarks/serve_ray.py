@@ -2,7 +2,7 @@
 
 Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/serve_ray.py [--preset qwen2.5-coder-0.5b] [--timeout-s 600]
 
-Starts a throwaway Ray head on 127.0.0.1 (`benchmarks/raycluster.py`), then `greenroom serve --engine ray
+Starts a throwaway Ray head on 127.0.0.1 (`greenroom.serving.ray_local`), then `greenroom serve --engine ray
 --ray-address ADDR --min-workers 1 --max-workers 1` as a subprocess (a fresh data directory, a known token),
 waits until /api/status says the Ray engine runs, holds one typed interview through the API and the WebSocket
 (`benchmarks/load.py`'s client) and checks that it finished with no error and no lost answer; then stops the
@@ -47,9 +47,9 @@ def main() -> int:
     args = ap.parse_args()
 
     from benchmarks.load import Result, interview
-    from benchmarks.raycluster import free_port, local_ray
 
     from greenroom.config import default_data_dir
+    from greenroom.serving.ray_local import free_port, local_ray
 
     work = Path(tempfile.mkdtemp(prefix="greenroom-serve-ray-"))
     models = os.environ.get("GREENROOM_MODELS_DIR") or str(default_data_dir() / "models")

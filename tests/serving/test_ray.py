@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -17,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.serving.conftest import free_port, pool_settings, wait_for
+from tests.serving.conftest import pool_settings, wait_for
 
 from greenroom.llm.base import ChatModel, user
+from greenroom.serving.ray_local import local_ray
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,76 +26,25 @@ pytestmark = [
 ]
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a process of the group still runs (zombies, left to a PID 1 that may not reap, do not)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            return True
-    return False
-
-
-def _stop_cluster(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the head and everything it started: they share its process group (`start_new_session`).
-    Scoped like this rather than `ray stop`, which stops every Ray cluster of this user on the machine."""
-    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):  # a throwaway cluster: no long grace
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        end = time.monotonic() + grace
-        while time.monotonic() < end:
-            proc.poll()
-            if not _group_alive(proc.pid):
-                return
-            time.sleep(0.1)
-
-
-def _accepts(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A one-node Ray cluster on loopback. Teardown: Serve and the driver shut down, then the head's whole
-    process group, so no Ray process outlives the module and nothing logs after pytest has closed its files."""
-    port = free_port()
-    temp = Path("/tmp") / f"ray-gr-{os.getpid()}"  # short: Ray's socket paths have a length limit
-    cmd = [
-        str(Path(sys.executable).parent / "ray"), "start", "--head", "--block",
-        "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=4",
-        "--object-store-memory=100000000", "--include-dashboard=false", "--disable-usage-stats",
-        f"--temp-dir={temp}", f"--ray-client-server-port={free_port()}",
-        f"--node-manager-port={free_port()}", f"--object-manager-port={free_port()}",
-        f"--dashboard-agent-listen-port={free_port()}", f"--metrics-export-port={free_port()}",
-        f"--runtime-env-agent-port={free_port()}",
-    ]  # fmt: skip
-    log = open(tmp_path_factory.mktemp("ray") / "ray.log", "w")  # noqa: SIM115
-    # Loopback only, for this test: Ray 2.60's token authentication is switched off on both sides.
+    """A one-node Ray cluster on loopback (`greenroom.serving.ray_local`). Teardown: Serve and the driver shut
+    down, then the head's whole process group, so no Ray process outlives the module and nothing logs after
+    pytest has closed its files. Token authentication is off for this loopback cluster only."""
     old_mode = os.environ.get("RAY_AUTH_MODE")
-    os.environ["RAY_AUTH_MODE"] = "disabled"
-    os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read when ray is imported: never a private cluster
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(lambda: proc.poll() is not None or _accepts(port), 60, "the Ray head to listen")
-        assert proc.poll() is None, "ray start failed"
-        yield f"127.0.0.1:{port}"
+        with local_ray(num_cpus=4, log_path=tmp_path_factory.mktemp("ray") / "ray.log") as address:
+            try:
+                yield address
+            finally:
+                import ray
+
+                if ray.is_initialized():
+                    from ray import serve
+
+                    serve.shutdown()
+                    ray.shutdown()
     finally:
-        import ray
-
-        if ray.is_initialized():
-            from ray import serve
-
-            serve.shutdown()
-            ray.shutdown()
-        _stop_cluster(proc)
-        log.close()
-        shutil.rmtree(temp, ignore_errors=True)
         if old_mode is None:
             os.environ.pop("RAY_AUTH_MODE", None)
         else:
@@ -155,7 +102,6 @@ def test_ray_grader_and_asr_deployments_answer(ray_cluster: str, tmp_path: Path,
     from tests.speech.speechgen import espeak
 
     from greenroom.interview.rubric import Rubric, judge
-    from greenroom.llm.base import user
     from greenroom.serving.ray_engine import RayEngine
     from greenroom.speech.base import Transcript
 

@@ -1,6 +1,6 @@
-"""A throwaway one-node Ray cluster on loopback for the benchmarks (`ray start --head --block` in its own
-process group, bounded memory, token authentication off because it listens on 127.0.0.1 only), stopped
-with its whole process group afterwards. The same recipe as the `ray_cluster` test fixture."""
+"""A throwaway one-node Ray cluster on loopback (`ray start --head --block` in its own process group, bounded
+memory, token authentication off because it listens on 127.0.0.1 only), stopped with its whole process group
+afterwards. For trying `greenroom serve --engine ray` on one machine: the benchmarks and the Ray tests use it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs (zombies, left to a PID 1 that may not reap, do not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the head and everything it started: they share its process group (`start_new_session`).
+    Scoped like this rather than `ray stop`, which stops every Ray cluster of this user on the machine."""
+    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):  # a throwaway cluster: no long grace
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        end = time.monotonic() + grace
+        while time.monotonic() < end:
+            proc.poll()
+            if not group_alive(proc.pid):
+                return
+            time.sleep(0.1)
 
 
 def _accepts(port: int) -> bool:
@@ -57,13 +85,6 @@ def local_ray(num_cpus: int = 4, log_path: Path | None = None) -> Iterator[str]:
             raise RuntimeError("ray start failed")
         yield f"127.0.0.1:{port}"
     finally:
-        for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            end = time.monotonic() + grace
-            while time.monotonic() < end and proc.poll() is None:
-                time.sleep(0.1)
+        stop_group(proc)
         log.close()
         shutil.rmtree(temp, ignore_errors=True)
