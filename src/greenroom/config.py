@@ -458,7 +458,8 @@ class Settings(BaseSettings):
         description="With the rubric on, check each key point a technical or design answer talks about for a false "
         "claim: the answer's statement is scored true/false from the model's token likelihoods (one prompt "
         "evaluation per statement, about 0.5 s each on two cores, nothing generated). Needs a back-end that "
-        "exposes logits (the embedded llama.cpp one); others skip it with a note.",
+        "exposes logits: the embedded llama.cpp model, in process or behind the pool or Ray (they forward it); "
+        "others skip it with a note.",
     )
 
     # --- federated learning (Flower) ------------------------------------------------------------
