@@ -50,10 +50,21 @@ def background_executor(name: str, workers: int = 1) -> cf.ThreadPoolExecutor:
     return cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name, initializer=lower_thread_priority)
 
 
-def shared_background(role: str) -> cf.ThreadPoolExecutor:
-    """The process's one background-priority worker for `role` ("speculation", "vision"), made on first use
-    and kept for the life of the process (its idle thread costs nothing)."""
+def shared_executor(role: str, *, background: bool = True) -> cf.ThreadPoolExecutor:
+    """The process's one worker thread for `role`, made on first use and kept for the life of the process (its
+    idle thread costs nothing): at background priority ("speculation", "vision"), or with `background=False`
+    at the live path's own priority ("asr": the listener's stretches)."""
     with _LOCK:
         if role not in _POOLS:
-            _POOLS[role] = background_executor(f"greenroom-{role}")
+            name = f"greenroom-{role}"
+            _POOLS[role] = (
+                background_executor(name)
+                if background
+                else cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+            )
         return _POOLS[role]
+
+
+def shared_background(role: str) -> cf.ThreadPoolExecutor:
+    """The process's one background-priority worker for `role` ("speculation", "vision")."""
+    return shared_executor(role)

@@ -16,29 +16,24 @@ tail, which the turn waits for anyway) and decides on it. Without it (tests, tra
 from __future__ import annotations
 
 import concurrent.futures as cf
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from greenroom.config import Settings
+from greenroom.priority import shared_executor
 from greenroom.speech.asr import IncrementalTranscriber
 from greenroom.speech.base import SAMPLE_RATE, Transcriber, Transcript
 from greenroom.speech.turns import EventKind, TurnDetector
 
 #: How far into a pause a stretch is cut before it is transcribed.
 CUT_MARGIN_S = 0.15
-_POOL: cf.ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 
 
 def asr_pool() -> cf.ThreadPoolExecutor:
-    """The process's one ASR thread for background stretches (Whisper already uses the cores it is given)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenroom-asr")
-        return _POOL
+    """The process's one ASR thread for background stretches (Whisper already uses the cores it is given),
+    at the live path's priority: it is the live path."""
+    return shared_executor("asr", background=False)
 
 
 @dataclass(frozen=True)
