@@ -68,8 +68,9 @@ def test_spoken_turn_ends_by_itself_after_a_thinking_pause(tmp_path: Path, model
         for timing in session.timings:
             assert timing["reason"] != "done button" and "of silence" in timing["reason"], timing
         # never cut in the pause: every answer has what was said after it ...
-        assert all("hash table" in a and "average" in a for a in answers), answers
-        # ... and (listening may begin mid-loop, when the first words are dropped) one holds both halves
-        # (Whisper may hear "I would use" as "I will do": the words before the pause are counted, not matched)
-        assert any(len(a.split("hash table")[0].split()) >= 2 for a in answers), answers
+        assert all("so every" in a and "average" in a for a in answers), answers
+        # ... and (listening may begin mid-loop, when the first words are dropped) one holds both halves. Words
+        # are counted, not matched: Whisper base may hear "I would use" as "I will do", and "a hash table" as
+        # "a vegetable" (seen in 2 of 4 runs); before "so every" stand 2-3 words after the pause, 4+ with both
+        assert any(len(a.split("so every")[0].split()) >= 4 for a in answers), answers
         assert not errors, errors
