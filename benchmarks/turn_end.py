@@ -177,13 +177,6 @@ def verdicts(clips: list[Clip], traces: dict[str, Any]) -> tuple[list[float], li
     return ends, pauses
 
 
-def first_end(trace: Any, detector: Any) -> float | None:
-    from greenroom.speech.turns import replay
-
-    ends = [e.time for e in replay(trace, detector) if e.kind == "turn_end"]
-    return ends[0] if ends else None
-
-
 def ends_per_minute(trace: Any, make: Any) -> float:
     """Turn ends in a long recording, restarting the detector after each (as a new turn would)."""
     from greenroom.speech.turns import TurnTrace, replay
@@ -216,36 +209,51 @@ class Cut:
     resumed_after_s: float
 
 
-def cuts(clips: list[Clip], traces: dict[str, Any], make: Any) -> list[Cut]:
-    """The answers that `make()`'s decisions end inside a thinking pause."""
-    from greenroom.speech.turns import replay
-
+def cuts(clips: list[Clip], traces: dict[str, Any], make: Any, rejoin_s: float = 0.0) -> list[Cut]:
+    """The answers that `make()`'s decisions end inside a thinking pause (with the barge-in window
+    `rejoin_s`: the turn ends that stand)."""
     out = []
     for c in clips:
         if c.kind == "recording" and c.name != "jfk.flac":
             continue
         det = make()
-        ends = [e.time for e in replay(traces[c.name], det) if e.kind == "turn_end"]
-        if not ends or ends[0] >= c.speech_end - 0.05:
+        t, _ = outcome(traces[c.name], det, rejoin_s)
+        if t is None or t >= c.speech_end - 0.05:
             continue
-        t = ends[0]
         resumed = min((a + n - t for a, n in c.pauses if a <= t <= a + n + 0.1), default=float("nan"))
         complete = det.text_unfinished() is None and det.text.rstrip().endswith((".", "!", "?"))
         out.append(Cut(c.name, t, det.text, complete, resumed))
     return out
 
 
-def evaluate(clips: list[Clip], traces: dict[str, Any], make: Any) -> dict[str, float]:
+def outcome(trace: Any, detector: Any, rejoin_s: float) -> tuple[float | None, int]:
+    """(the turn end that stands, the number of barge-ins before it) with the live session's barge-in window
+    `rejoin_s` (0: none, the first turn end stands)."""
+    from greenroom.speech.turns import replay
+
+    end, barge = None, 0
+    for e in replay(trace, detector, rejoin_s):
+        if e.kind == "turn_end":
+            end = e.time
+        elif e.kind == "barge_in":
+            end, barge = None, barge + 1
+    return end, barge
+
+
+def evaluate(clips: list[Clip], traces: dict[str, Any], make: Any, rejoin_s: float = 0.0) -> dict[str, float]:
     """p50/p95/mean wait, cut and held shares over the answers; jfk.flac's wait apart (real speech; NaN when
-    it is cut); turn ends per minute in the 60 s real recordings."""
-    waits, cut, held, answers = [], 0, 0, 0
+    it is cut); turn ends per minute in the 60 s real recordings. With a barge-in window `rejoin_s`, an answer
+    the candidate takes back within it is not cut: it counts in `barge` (the interviewer started to speak and
+    stopped), and its wait is from the end of the whole answer."""
+    waits, cut, held, answers, barged = [], 0, 0, 0, 0
     per_min, jfk = [], float("nan")
     for c in clips:
         if c.kind == "recording" and c.name != "jfk.flac":
             per_min.append(ends_per_minute(traces[c.name], make))
             continue
         answers += 1
-        end = first_end(traces[c.name], make())
+        end, barge = outcome(traces[c.name], make(), rejoin_s)
+        barged += barge > 0
         if end is not None and end < c.speech_end - 0.05:
             cut += 1
             continue
@@ -262,6 +270,7 @@ def evaluate(clips: list[Clip], traces: dict[str, Any], make: Any) -> dict[str, 
         "held": held / max(1, len(waits)),
         "jfk": jfk,
         "per_min": statistics.fmean(per_min) if per_min else float("nan"),
+        "barge": barged / answers,
     }
 
 
@@ -274,25 +283,33 @@ def pct(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def candidates() -> list[tuple[str, dict[str, Any]]]:
+def candidates(full: bool = False) -> list[tuple[str, dict[str, Any]]]:
     """Every setting on the curve: the rules alone at several silences, the model alone, and both, over the
-    threshold and the silences that end the turn when the model says finished / unfinished."""
+    threshold and the silences that end the turn when the model says finished / unfinished (`full`: a finer
+    grid, with the short silences a barge-in makes worth trying)."""
     out: list[tuple[str, dict[str, Any]]] = []
     for end in (0.8, 1.2, 1.6, 2.0):
         out.append((f"rules end {end:g} s", {"policy": "rules", "end_silence_s": end}))
-    for policy, thresholds, dones, holds in (
-        ("model", (0.5, 0.7), (0.5, 1.0), (2.0, 3.0)),
-        ("both", (0.1, 0.15, 0.2, 0.5, 0.7, 0.9), (0.5, 0.8, 1.0, 1.3), (1.6, 2.0, 2.2, 3.0)),
-    ):
+    both = (
+        ((0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 0.9), (0.3, 0.5, 0.6, 0.8, 1.0, 1.3), (1.0, 1.2, 1.4, 1.6, 2.0, 2.2, 3.0))
+        if full
+        else ((0.1, 0.15, 0.2, 0.5, 0.7, 0.9), (0.5, 0.8, 1.0, 1.3), (1.6, 2.0, 2.2, 3.0))
+    )
+    for policy, thresholds, dones, holds in (("model", (0.5, 0.7), (0.5, 1.0), (2.0, 3.0)), ("both", *both)):
         for thr in thresholds:
             for done in dones:
                 for hold in holds:
+                    if hold < done:
+                        continue
                     kw = {"policy": policy, "complete_threshold": thr, "complete_silence_s": done}
                     out.append((f"{policy} p>={thr:g} {done:g} s / {hold:g} s", {**kw, "incomplete_silence_s": hold}))
     return out
 
 
-def pick(rows: list[tuple[str, dict[str, Any], dict[str, float]]], max_cut: float) -> tuple[str, dict[str, Any]] | None:
+Row = tuple[str, dict[str, Any], dict[str, float]]
+
+
+def pick(rows: list[Row], max_cut: float) -> tuple[str, dict[str, Any]] | None:
     """The fastest setting (p50, then mean wait) that cuts off at most `max_cut` of the answers."""
     ok = [r for r in rows if r[2]["cut"] <= max_cut + 1e-9]
     if not ok:
@@ -301,10 +318,31 @@ def pick(rows: list[tuple[str, dict[str, Any], dict[str, float]]], max_cut: floa
     return best[0], best[1]
 
 
+def pick_goal(rows: list[Row], max_cut: float, p50: float, p95: float) -> Row | None:
+    """Among the settings (with barge-in) that cut off at most `max_cut` and wait at most `p50`/`p95`: the
+    one the candidate is interrupted least by (fewest barge-ins), then the fastest."""
+    ok = [r for r in rows if r[2]["cut"] <= max_cut + 1e-9 and r[2]["p50"] <= p50 + 1e-9 and r[2]["p95"] <= p95 + 1e-9]
+    return (
+        min(ok, key=lambda r: (round(r[2]["barge"], 3), round(r[2]["p50"], 2), round(r[2]["p95"], 2))) if ok else None
+    )
+
+
+def front(rows: list[Row]) -> list[Row]:
+    """The settings no other beats on every one of p50, p95, cut and barge-ins at once."""
+    keys = ("p50", "p95", "cut", "barge")
+
+    def beaten(r: Row) -> bool:
+        return any(
+            all(o[2][k] <= r[2][k] + 1e-9 for k in keys) and any(o[2][k] < r[2][k] - 1e-9 for k in keys) for o in rows
+        )
+
+    return [r for r in rows if not beaten(r)]
+
+
 def row(label: str, r: dict[str, float]) -> str:
     return (
         f"{label:<32}{r['p50']:>7.2f}{r['p95']:>7.2f}{r['mean']:>7.2f}{r['cut']:>7.0%}{r['held']:>7.0%}"
-        f"{r['jfk']:>8.2f}{r['per_min']:>9.1f}"
+        f"{r['jfk']:>8.2f}{r['per_min']:>9.1f}" + (f"{r['barge']:>8.0%}" if "barge" in r else "")
     )
 
 
@@ -343,6 +381,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache", type=Path, default=ROOT / "artefacts" / "turn_traces.json", help="Traces kept here.")
     ap.add_argument("--replay", action="store_true", help="Only the curve, from the kept traces (loads no model).")
     ap.add_argument(
+        "--barge-in",
+        type=float,
+        default=None,
+        help="Barge-in window (s) replayed on the curve (default: the setting speech_barge_in_s; 0: none).",
+    )
+    ap.add_argument("--work-s", type=float, default=0.3, help="Work after the turn end, for the goal in waits.")
+    ap.add_argument("--all", action="store_true", help="Print every setting, not only the ones nothing beats.")
+    ap.add_argument(
         "--llm-threads-check",
         action="store_true",
         help="Only the paced run with the LLM generating meanwhile (as a grade or a speculative reply would), "
@@ -355,6 +401,8 @@ def main(argv: list[str] | None = None) -> None:
 
     models = Path(os.environ.get("GREENROOM_MODELS_DIR") or default_data_dir() / "models")
     settings = Settings(models_dir=models)
+    if args.barge_in is None:
+        args.barge_in = settings.speech_barge_in_s
     print(
         f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a shared machine: timings are noisy)"
     )
@@ -380,17 +428,21 @@ def main(argv: list[str] | None = None) -> None:
         f"{share(ends, 0.3):.0%} / {share(mids, 0.3):.0%}"
     )
     n_answers = sum(c.kind != "recording" or c.name == "jfk.flac" for c in clips)
+    rejoin = args.barge_in
     print(
         f"\nThe curve ({n_answers} answers; wait = end of speech -> turn end, before ASR tail and reply; "
         f"held = wait > {HELD_S} s; jfk = the wait on jfk.flac (nan: cut); ends/min in the 60 s real recordings)"
     )
     header = f"{'policy':<32}{'p50 s':>7}{'p95 s':>7}{'mean s':>7}{'cut':>7}{'held':>7}{'jfk s':>8}{'ends/min':>9}"
-    print(header)
     base = dict(end_silence_s=settings.speech_turn_end_silence_s, hold_silence_s=settings.speech_turn_hold_silence_s)
-    rows = []
-    for label, kw in candidates():
-        r = evaluate(clips, traces, lambda kw=kw: TurnDetector(**{**base, **kw}))  # type: ignore[misc]
-        rows.append((label, kw, r))
+    rows, barge_rows = [], []
+    for label, kw in candidates(full=rejoin > 0):
+        make = lambda kw=kw: TurnDetector(**{**base, **kw})  # type: ignore[misc]  # noqa: E731
+        rows.append((label, kw, evaluate(clips, traces, make)))
+        if rejoin > 0:
+            barge_rows.append((label, kw, evaluate(clips, traces, make, rejoin)))
+    print("without barge-in (the first turn end stands):\n" + header)
+    for label, _, r in rows if rejoin <= 0 or args.all else front(rows):
         print(row(label, r))
     old = next(r for label, _, r in rows if label == "rules end 2 s")
     for what, max_cut in ((f"at most the old rule's {old['cut']:.0%}", old["cut"]), ("at most 5%", 0.05)):
@@ -406,7 +458,7 @@ def main(argv: list[str] | None = None) -> None:
             f"least cut-off with p50 <= 1.0 s: {label} ({r['p50']:.2f} s p50, {r['cut']:.0%} cut off): "
             f"{len(done)} of the {len(early)} cut in a pause after a complete sentence (by the transcript and "
             f"the text rules); the candidate went on {min(gone, default=0):.1f}-{max(gone, default=0):.1f} s "
-            "after the turn end (answers a barge-in would keep; not built)"
+            "after the turn end"
         )
         for c in early:
             later = "?" if c.resumed_after_s != c.resumed_after_s else f"{c.resumed_after_s:.1f}"
@@ -417,15 +469,38 @@ def main(argv: list[str] | None = None) -> None:
         "complete_silence_s": settings.speech_turn_complete_silence_s,
         "incomplete_silence_s": settings.speech_turn_incomplete_silence_s,
     }
-    r = evaluate(clips, traces, lambda: TurnDetector(**{**base, **defaults}))  # type: ignore[arg-type]
-    print("\n" + header)
+    if rejoin > 0:
+        goal50, goal95 = 1.0 - args.work_s, 1.8 - args.work_s
+        print(
+            f"\nwith barge-in: the candidate who goes on within {rejoin:g} s of a turn end takes the turn back "
+            "(the interviewer stops; one answer). cut = a turn end that stands inside the answer; barge = answers "
+            "the interviewer started to speak in, then stopped (not cut, but an interruption)."
+        )
+        print(header + f"{'barge':>8}")
+        for label, _, r in barge_rows if args.all else front(barge_rows):
+            print(row(label, r))
+        goal = pick_goal(barge_rows, 0.05, goal50, goal95)
+        print(
+            f"the goal in waits (the work after the turn end, {args.work_s:g} s, taken off 1.0 s p50 and 1.8 s p95): "
+            f"<= {goal50:.2f} s p50, <= {goal95:.2f} s p95, <= 5% cut off; fewest barge-ins: "
+            + (f"{goal[0]} ({goal[2]['barge']:.0%} barge-ins)" if goal else "none")
+        )
+        if goal is not None:
+            early = cuts(clips, traces, lambda: TurnDetector(**{**base, **goal[1]}), rejoin)
+            for c in early:
+                print(f"  still cut: {c.clip} at {c.time:.2f} s: ...{c.text[-60:]!r}")
+    r = evaluate(clips, traces, lambda: TurnDetector(**{**base, **defaults}), rejoin)  # type: ignore[arg-type]
+    print("\n" + header + (f"{'barge':>8}" if rejoin > 0 else ""))
     print(row("rules end 2 s (old default)", old))
-    print(row("settings' defaults", r))
+    print(row("settings' defaults" + (f", barge-in {rejoin:g} s" if rejoin > 0 else ""), r))
     print("the same, on the real recording (jfk.flac) and on the espeak-ng answers apart:")
     for part, keep in (("jfk.flac", lambda c: c.name == "jfk.flac"), ("espeak-ng", lambda c: c.kind != "recording")):
         sub = [c for c in clips if keep(c)]
-        for label, kw in (("rules end 2 s", {"policy": "rules", "end_silence_s": 2.0}), ("defaults", defaults)):
-            r = evaluate(sub, traces, lambda kw=kw: TurnDetector(**{**base, **kw}))  # type: ignore[misc]
+        for label, kw, w in (
+            ("rules end 2 s", {"policy": "rules", "end_silence_s": 2.0}, 0.0),
+            ("defaults", defaults, rejoin),
+        ):
+            r = evaluate(sub, traces, lambda kw=kw: TurnDetector(**{**base, **kw}), w)  # type: ignore[misc]
             print(row(f"{part}: {label}", r))
     if args.paced and not args.replay:
         from benchmarks.turn_paced import paced_runs

@@ -149,6 +149,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Silence that still ends the turn when the model says the answer is unfinished (thinking time).",
     )
+    speech_barge_in_s: float = Field(
+        default=2.5,
+        ge=0,
+        le=10.0,
+        description="Barge-in: for this long after a spoken turn ends, a candidate who goes on takes the turn back "
+        "(the interviewer stops speaking and the words join the same answer; 0: off).",
+    )
     speech_tts_backend: str = Field(
         default="piper", description="Text-to-speech back-end: piper (embedded), espeak (fallback) or coqui (optional)."
     )

@@ -35,21 +35,12 @@ async def _until(events: list[dict[str, Any]], kind: str, wait_s: float = 300) -
     raise AssertionError(f"no {kind} event in {[e['type'] for e in events]}")
 
 
-def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model_dir: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        models_dir=model_dir,
-        server_preload_models=False,
-        interview_max_follow_ups=0,
-        interview_rubric=False,  # the rubric LLM call is the grader's; tested in tests/interview
-        speech_turn_end_silence_s=0.8,
-        speech_turn_hold_silence_s=1.5,
-        speech_turn_incomplete_silence_s=1.2,  # when the end-of-turn model calls the answer unfinished
-    )
-    audio = np.concatenate([silence(1.0), espeak(ANSWER), silence(1.5)])
+def _interview(settings: Settings, audio: np.ndarray) -> tuple[str, list[dict[str, Any]], list[bytes], Any]:
+    """One question answered with `audio` (100 ms frames, faster than real time): (id, events, voice, stored)."""
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
     events: list[dict[str, Any]] = []
     voice: list[bytes] = []
+    stored: Any = None
 
     async def run() -> str:
         store = open_store(settings)
@@ -81,8 +72,23 @@ def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model
         stored = (data, docs, resume)
         return sid
 
-    stored: Any = None
     sid = asyncio.run(run())
+    return sid, events, voice, stored
+
+
+def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model_dir: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        models_dir=model_dir,
+        server_preload_models=False,
+        interview_max_follow_ups=0,
+        interview_rubric=False,  # the rubric LLM call is the grader's; tested in tests/interview
+        speech_turn_end_silence_s=0.8,
+        speech_turn_hold_silence_s=1.5,
+        speech_turn_incomplete_silence_s=1.2,  # when the end-of-turn model calls the answer unfinished
+    )
+    audio = np.concatenate([silence(1.0), espeak(ANSWER), silence(1.5)])
+    sid, events, voice, stored = _interview(settings, audio)
     types = [e["type"] for e in events]
     for kind in ("ready", "question", "audio_start", "audio_end", "listening", "speech_start", "turn_end", "finished"):
         assert kind in types, types
@@ -105,3 +111,37 @@ def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model
     bad = {kind: violations(doc, SPECS[kind]) for kind, items in docs.items() for doc in items}
     assert not any(bad.values()), bad
     assert "Okafor" not in str(docs)
+
+
+def test_going_on_after_a_turn_end_takes_the_turn_back(tmp_path: Path, model_dir: Path) -> None:
+    """Barge-in: the turn ends in a pause after a complete sentence (a short silence, the rules alone), the
+    interviewer starts its reply, and the candidate goes on within the window: the interviewer stops (a
+    `barge_in` event, no `audio_end` for that reply), the words join the same answer, and one turn is stored."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        models_dir=model_dir,
+        server_preload_models=False,
+        interview_max_follow_ups=0,
+        interview_rubric=False,
+        speech_turn_policy="rules",
+        speech_turn_end_silence_s=0.5,
+        speech_turn_hold_silence_s=0.8,
+        speech_barge_in_s=3.0,
+    )
+    first, rest = "I would add an index on the customer column.", "Then I would check the query plan again."
+    audio = np.concatenate([silence(1.0), espeak(first), silence(1.6), espeak(rest), silence(1.5)])
+    sid, events, _, stored = _interview(settings, audio)
+    types = [e["type"] for e in events]
+    assert types.count("turn_end") == 2 and "barge_in" in types, "; ".join(f"{e['type']}:{e.get('text', e.get('reason', ''))[:40]}" for e in events)
+    first_end, last_end = [e for e in events if e["type"] == "turn_end"]
+    assert first_end["barge_in_s"] == 3.0 and "plan" not in first_end["text"].lower()
+    assert "customer" in last_end["text"].lower() and "query plan" in last_end["text"].lower()
+    barge = next(e for e in events if e["type"] == "barge_in")
+    assert barge["question"] == next(e for e in events if e["type"] == "question")["text"]  # the question again
+    assert "customer" in barge["text"].lower()
+    after = types[types.index("barge_in") :]
+    assert after.index("turn_end") > 0 and "finished" in after
+    data, _, _ = stored
+    (turn,) = data["turns"]
+    assert "customer" in turn["answer"].lower() and "query plan" in turn["answer"].lower()
+    assert turn["delivery_metrics"]["wpm"] > 0

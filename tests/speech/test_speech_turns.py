@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from greenroom.speech.listener import Listener
-from greenroom.speech.turns import SpeechEvent, TurnDetector
+from greenroom.speech.turns import SpeechEvent, TurnDetector, TurnTrace, replay
 from greenroom.speech.vad import StreamingVad, speech_probabilities, speech_regions
 
 from .speechgen import SR, Generated, compose
@@ -72,6 +72,47 @@ def test_unfinished_answer_waits_for_the_longer_threshold() -> None:
     d.set_text("The main trade off here is between consistency and availability, in the end.")
     events = run(d, g.audio[int(g.pauses[0][0] * SR) + int(2.9 * SR) :])
     assert [e.kind for e in events][-1] == "turn_end"
+
+
+def test_a_reopened_turn_waits_for_new_speech_then_ends_again() -> None:
+    """Barge-in: after a turn end inside a pause the detector is reopened; the silence it ended on never ends it
+    again, the candidate going on starts speech, and the turn ends once more after the whole answer."""
+    g = compose(["I would start with the database schema.", 1.6, "Then I would add a cache in front of it.", 3.0])
+    d = TurnDetector(policy="rules", end_silence_s=0.6, hold_silence_s=1.0)
+    cut = int((g.pauses[0][0] + 1.2) * SR)  # 1.2 s into the 1.6 s pause
+    first = run(d, g.audio[:cut])
+    assert [e.kind for e in first][-1] == "turn_end" and first[-1].time < g.speech_spans[1][0]
+    d.reopen()
+    assert not d.due()
+    assert run(d, np.zeros(SR, np.float32)) == []  # more silence: no end before new speech
+    d2 = TurnDetector(policy="rules", end_silence_s=0.6, hold_silence_s=1.0)
+    run(d2, g.audio[:cut])
+    d2.reopen()
+    rest = run(d2, g.audio[cut:])
+    assert [e.kind for e in rest] == ["speech_start", "speech_end", "turn_end"]
+    assert rest[0].time == pytest.approx(g.speech_spans[1][0], abs=0.15)
+    assert rest[-1].time == pytest.approx(g.speech_spans[1][1] + 0.6, abs=0.25)
+
+
+def test_replay_with_a_barge_in_window_keeps_the_answer_whole() -> None:
+    """The same decisions replayed on a recorded trace (as `benchmarks/turn_end.py` does): without a window the
+    turn end in the pause stands; with a window longer than the rest of the pause, the candidate takes the turn
+    back (`barge_in`) and the end that stands is after the answer; with a shorter one, the cut stands."""
+    g = compose(["I would start with the database schema.", 1.6, "Then I would add a cache in front of it.", 3.0])
+    trace = TurnTrace(probs=[float(p) for p in speech_probabilities(g.audio)])
+
+    def make() -> TurnDetector:
+        return TurnDetector(policy="rules", end_silence_s=0.6, hold_silence_s=1.0)
+
+    plain = [e.kind for e in replay(trace, make())]
+    assert plain[-1] == "turn_end" and "barge_in" not in plain
+    events = replay(trace, make(), rejoin_s=2.0)
+    kinds = [e.kind for e in events]
+    assert kinds.count("turn_end") == 2 and kinds.count("barge_in") == 1
+    assert kinds.index("turn_end") < kinds.index("barge_in") < len(kinds) - 1 and kinds[-1] == "turn_end"
+    assert events[-1].time > g.speech_spans[1][1]
+    short = [e.kind for e in replay(trace, make(), rejoin_s=0.5)]  # the pause goes on 1 s after the end
+    assert short.count("turn_end") == 1 and "barge_in" not in short
 
 
 def test_hold_must_not_be_shorter_than_end() -> None:

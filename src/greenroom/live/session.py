@@ -19,6 +19,7 @@ from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
 from greenroom.live.base import Models
 from greenroom.live.protocol import MAX_ANSWER_CHARS, error_event, event
+from greenroom.live.stages.barge_in import BargeInWindow
 from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded
 from greenroom.live.stages.lag import CatchUp
 from greenroom.live.stages.listening import ListeningStage
@@ -70,6 +71,7 @@ class LiveSession:
         self.mic = MicInput()
         self._audio_task: asyncio.Task[None] | None = None
         self._listening: ListeningStage | None = None
+        self._window: BargeInWindow | None = None  # after a spoken turn end: the candidate may still go on
         self._reply: ReplyStage | None = None
         self._redact: RedactionStage | None = None
         self._vision: VisionStage | None = None
@@ -144,6 +146,7 @@ class LiveSession:
         if send_json is not None and send_json != self._send_json:
             return
         self._send_json = self._send_bytes = None
+        self._end_window()  # the answer is recorded now, not after a barge-in that cannot come
         self._hold_background(False)
         self.lag.end()
         if self.phase == "listening":
@@ -232,6 +235,10 @@ class LiveSession:
         await self._ask(asked)
 
     async def _ask(self, utt: Any, *, again: bool = False) -> None:
+        await self._asked(utt, await self._say(utt, again=again))
+
+    async def _say(self, utt: Any, window: BargeInWindow | None = None, *, again: bool = False) -> bool:
+        """Show and speak `utt`; False when there is no voice. A barge-in in `window` stops the voice."""
         if not self.timing.active:
             self._hold_background(False)
         s = self.state
@@ -240,45 +247,67 @@ class LiveSession:
         )
         if utt.degraded:
             await self.emit("degraded", notes=[{"code": "interviewer", "detail": utt.degraded}])
-        spoke = await self._speak(utt.text)
+        return await self._speak(utt.text, window)
+
+    async def _asked(self, utt: Any, spoke: bool, *, listen: bool = False) -> None:
+        """After the question: the report when it was the last, else listen (now when there was no audio to
+        wait for, or `listen`: the page said it has played)."""
         self._hold_background(False)
         if utt.done:
             await self._finish()
-        elif not spoke:  # no audio to wait for: listen now
+        elif not spoke or listen:
             await self.start_listening()
 
-    async def _speak(self, text: str) -> bool:
+    async def _speak(self, text: str, window: BargeInWindow | None = None) -> bool:
         """Stream the interviewer's voice, one sentence at a time. False when there is no voice."""
         synth = await asyncio.to_thread(self.resources.try_load, "synthesizer")
         if synth is None or self._send_bytes is None:
             return False
         out = SpeechOut(synth)
+        if window is not None and window.barged:
+            return True
         await self.emit("audio_start", **out.header)
         first = True
-        async for frame in out.frames(text):
-            if first:
-                self.timing.mark("first_audio")
-                figures = self.timing.finish()
-                if figures is not None:
-                    if observe := getattr(self.resources, "observe_turn", None):  # the server's latency metrics
-                        observe(figures)
-                    self.spawn(self.emit("timing", **figures))
-                self._hold_background(False)
+        frames = out.frames(text)
+        try:
+            async for frame in frames:
+                if window is not None and window.barged:  # the candidate went on: the interviewer stops
+                    return True
+                if not await self._send_frame(frame, first):
+                    return True
                 first = False
-            if self._send_bytes is None:
-                return True
-            try:
-                await self._send_bytes(frame)
-            except Exception as exc:  # as in `emit`: the socket is gone
-                log.info("live %s: the socket went away while speaking (%s)", self.id[:8], type(exc).__name__)
-                self.detach()
-                return True
+        finally:
+            await frames.aclose()
         await self.emit("audio_end")
+        return True
+
+    async def _send_frame(self, frame: bytes, first: bool) -> bool:
+        """Send one frame of the interviewer's voice (the first one closes the turn's timing); False when the
+        socket is gone."""
+        if first:
+            self.timing.mark("first_audio")
+            figures = self.timing.finish()
+            if figures is not None:
+                if observe := getattr(self.resources, "observe_turn", None):  # the server's latency metrics
+                    observe(figures)
+                self.spawn(self.emit("timing", **figures))
+            self._hold_background(False)
+        if self._send_bytes is None:
+            return False
+        try:
+            await self._send_bytes(frame)
+        except Exception as exc:  # as in `emit`: the socket is gone
+            log.info("live %s: the socket went away while speaking (%s)", self.id[:8], type(exc).__name__)
+            self.detach()
+            return False
         return True
 
     # --- listening ------------------------------------------------------------------------------------
     async def start_listening(self) -> None:
         if self.phase in ("finishing", "done"):
+            return
+        if self._window is not None and self._window.open:  # the reply has played inside the barge-in window:
+            self._window.close(played=True)  # the answer is recorded, then `_answer` listens
             return
         self.phase = "listening"
         await self._caught_up()
@@ -307,15 +336,41 @@ class LiveSession:
         )
 
     def on_audio(self, payload: bytes) -> None:
-        if self.phase == "listening" and self.voice:
+        if self.voice and (self.phase == "listening" or (self._window is not None and self._window.open)):
             self.mic.put(payload)
+
+    def _end_window(self) -> None:
+        """Close the barge-in window now (the candidate typed, skipped, ended or left): the turn end stands."""
+        if self._window is not None:
+            self._window.close()
+
+    async def _barged_in(self, stage: ListeningStage) -> None:
+        """The candidate went on inside the window: the interviewer stops, and the same turn listens on."""
+        self._window = None
+        self.phase = "listening"
+        self._listening = stage
+        self._hold_background(True)
+        if self._reply is not None:
+            self._reply.drop()
+        cur, s = self.service.current, self.state
+        await self.emit(
+            "barge_in",
+            question=cur.text if cur is not None else "",
+            kind=cur.kind if cur is not None else "",
+            index=s.index,
+            total=len(s.questions),
+            text=stage.listener.detector.text,
+        )
 
     async def _audio_loop(self) -> None:
         """Feed the listening stage; audio that queued up while it was transcribing goes in one piece. A
         failure is reported and the loop goes on: the session must keep listening."""
         while (batch := await self.mic.batch()) is not None:
-            stage = self._listening
-            if self.phase != "listening" or stage is None:
+            window = self._window if self._window is not None and self._window.open else None
+            stage: ListeningStage | None = self._listening if self.phase == "listening" else None
+            if stage is None and window is not None:
+                stage = window.stage
+            if stage is None:
                 continue
             await self._track_lag(time.perf_counter() - batch[0][1])  # how long the oldest audio waited
             try:
@@ -330,6 +385,10 @@ class LiveSession:
             if self.mic.queue.empty():  # nothing more waiting: how late the newest audio was handled
                 await self._track_lag(time.perf_counter() - batch[-1][1])
             for ev in events:
+                if window is not None and self._listening is not stage:  # after the turn end: only going on counts
+                    if isinstance(ev, SpeechStarted) and window.barge(batch[0][1]):
+                        await self._barged_in(stage)
+                    continue
                 if isinstance(ev, SpeechStarted):
                     await self.emit("speech_start")
                 elif isinstance(ev, Partial):
@@ -340,6 +399,8 @@ class LiveSession:
                     await self.emit("no_answer", detail=ev.detail)
                 elif isinstance(ev, TurnEnded) and self._listening is stage:
                     self._listening = None
+                    if self.settings.speech_barge_in_s > 0 and self._send_json is not None:
+                        self._window = BargeInWindow(stage, self.settings.speech_barge_in_s, ev.times["turn_end"])
                     self.spawn(self._answer(ev.text, "voice", ev, stage))
 
     async def on_done(self) -> None:
@@ -363,6 +424,7 @@ class LiveSession:
             raise InputError("The answer is empty.")
         if len(text) > self.settings.server_max_text_chars:
             raise InputError(f"The answer is over {self.settings.server_max_text_chars} characters.")
+        self._end_window()
         self._listening = None
         await self._answer(text, "typed", None, None)
 
@@ -370,6 +432,7 @@ class LiveSession:
         """The candidate skips the open question: recorded as unanswered, never scored."""
         if self.phase not in ("listening", "speaking"):
             raise InputError("The interviewer is not waiting for an answer right now.")
+        self._end_window()
         self._listening = None
         await self._answer(None, "skipped", None, None)
 
@@ -402,34 +465,65 @@ class LiveSession:
     async def _answer(
         self, text: str | None, source: str, ended: TurnEnded | None, stage: ListeningStage | None
     ) -> None:
-        """Answer (None: a skip) -> redaction -> reply -> record the turn -> ask what comes next."""
+        """Answer (None: a skip) -> redaction -> reply -> record the turn -> ask what comes next. After a spoken
+        turn end with a barge-in window open, the reply is spoken at once but recorded only when the window
+        closes; if the candidate goes on meanwhile, it is thrown away (`_barged_in` listens on)."""
         assert self.service is not None and self._reply is not None
-        async with self._busy:
-            if self.phase in ("thinking", "finishing", "done"):
-                return
-            self.phase = "thinking"
-            behind = self.lag.monitor.worst_s  # the worst delay behind real time while the candidate spoke
-            await self._caught_up()
-            await self.emit("turn_end", text=text or "", source=source, reason=ended.reason if ended else source)
-            if ended is not None:
-                self.timing.begin(ended.times, ended.reason, behind)
-            vision = await asyncio.to_thread(self._vision.end_turn) if self._vision is not None else None
-            try:
-                reply, speculative = await self._reply.reply(text, source)
-            except Exception:
-                # the answer could not be processed: say so, and listen again (nothing of the state changed)
+        window = (
+            self._window if stage is not None and self._window is not None and self._window.stage is stage else None
+        )
+        speak: asyncio.Future[bool] | None = None
+        try:
+            async with self._busy:
+                if self.phase in ("thinking", "finishing", "done"):
+                    return
+                self.phase = "thinking"
+                behind = self.lag.monitor.worst_s  # the worst delay behind real time while the candidate spoke
+                await self._caught_up()
+                await self.emit(
+                    "turn_end",
+                    text=text or "",
+                    source=source,
+                    reason=ended.reason if ended else source,
+                    barge_in_s=window.seconds if window is not None else 0.0,
+                )
+                if ended is not None:
+                    self.timing.begin(ended.times, ended.reason, behind)
+                try:
+                    reply, speculative = await self._reply.reply(text, source)
+                except Exception:
+                    # the answer could not be processed: say so, and listen again (nothing of the state changed)
+                    self._end_window()
+                    self._window = None
+                    self.phase = "speaking"
+                    self.spawn(self.start_listening())
+                    raise
+                if window is not None and window.barged:  # the candidate went on: this reply is not needed
+                    return
+                self.timing.speculative = speculative
+                self.timing.mark("text")
+                if window is not None:  # spoken now, recorded once nobody goes on
+                    self.phase = "speaking"
+                    speak = asyncio.ensure_future(self._say(reply.asked, window))
+                    if await window.wait():
+                        await speak
+                        return
+                vision = await asyncio.to_thread(self._vision.end_turn) if self._vision is not None else None
+                index = self.service.adopt(reply)
                 self.phase = "speaking"
-                self.spawn(self.start_listening())
-                raise
-            self.timing.speculative = speculative
-            self.timing.mark("text")
-            index = self.service.adopt(reply)
-            self.phase = "speaking"
-            await self.saving.save(index)  # the answer is safe before the next question is spoken
+                await self.saving.save(index)  # the answer is safe before the next question is spoken
+        finally:
+            if window is not None:
+                window.close()  # a return or an error above: the turn end stands (no-op after a barge-in)
+                if self._window is window:
+                    self._window = None
         audio = stage.turn_audio() if stage is not None else None
         if audio is not None or vision is not None:
             self.spawn(self._measure(index, audio, ended.transcript if ended else None, vision))
-        await self._ask(reply.asked)
+        if speak is None:
+            await self._ask(reply.asked)
+        else:
+            await self._asked(reply.asked, await speak, listen=window is not None and window.played)
 
     async def _measure(self, index: int, audio: Any, transcript: Any, vision: dict[str, Any] | None) -> None:
         await measure_turn(self.turns[index], audio, transcript, vision)
@@ -439,6 +533,7 @@ class LiveSession:
         """End the interview now: the report covers the answers given so far."""
         if self.phase in ("finishing", "done"):
             return
+        self._end_window()
         async with self._busy:
             self._listening = None
         s = self.state
@@ -479,6 +574,7 @@ class LiveSession:
         return dict(report.model_dump(mode="json", by_alias=True))
 
     async def close(self) -> None:
+        self._end_window()
         self._hold_background(False)
         self.lag.close()
         self.saving.saver.cancel()

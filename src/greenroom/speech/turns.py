@@ -19,6 +19,11 @@ Without a model (or with policy "rules") the rules above run alone: the degraded
 A listener that transcribes in the background sets `await_text`: the turn then never ends while the text of
 the last stretch is still being made (`text_pending`), so the rules always read what was said.
 
+Barge-in (`reopen`): after a turn end the detector can be reopened for the candidate to go on. It then waits
+for new speech (it never ends the turn again on the silence it already ended on); the live session gives the
+candidate a short window (`speech_barge_in_s`) in which going on takes the turn back from the interviewer, and
+`replay(..., rejoin_s=...)` measures the same on recorded traces.
+
 Events carry times in seconds from the first sample fed. `speech_start` and `speech_end` mark each
 stretch of speech (a pause of `utterance_gap_s` closes one); the live session uses them to show the
 candidate is heard and to transcribe each stretch as soon as it closes.
@@ -37,7 +42,7 @@ from greenroom.config import Settings
 from greenroom.speech.base import TurnEndModel
 from greenroom.speech.vad import WINDOW, WINDOW_S, StreamingVad
 
-EventKind = Literal["speech_start", "speech_end", "turn_end", "no_answer"]
+EventKind = Literal["speech_start", "speech_end", "turn_end", "no_answer", "barge_in"]
 Policy = Literal["both", "model", "rules"]
 #: Audio kept for the end-of-turn model (it reads the last 8 s).
 KEEP_SAMPLES = 8 * 16_000
@@ -88,21 +93,36 @@ class RecordedVerdicts:
         return self.trace.scores[self.at]
 
 
-def replay(trace: TurnTrace, detector: TurnDetector) -> list[SpeechEvent]:
+def replay(trace: TurnTrace, detector: TurnDetector, rejoin_s: float = 0.0) -> list[SpeechEvent]:
     """Run `detector`'s decisions over a recorded trace; unless its policy is "rules", its model is the
     recorded verdicts. The trace must have been recorded with the same `pause_s` and VAD settings, so that
-    the model is asked at the same pauses."""
+    the model is asked at the same pauses.
+
+    `rejoin_s` > 0 replays the live session's barge-in: after a turn end the detector is reopened, and speech
+    within `rejoin_s` takes the turn back (a `barge_in` event, and the answer goes on); after that window the
+    turn end stands."""
     verdicts = RecordedVerdicts(trace)
     if detector.policy != "rules":
         detector.model = verdicts
     events: list[SpeechEvent] = []
+    ended_at: float | None = None
     for i, p in enumerate(trace.probs):
         if i in trace.texts:
             detector.set_text(trace.texts[i])
         verdicts.at = i + 1
-        events += detector.feed_probabilities(np.array([p], np.float32))
+        new = detector.feed_probabilities(np.array([p], np.float32))
+        if ended_at is not None:
+            if any(e.kind == "speech_start" for e in new):
+                events.append(SpeechEvent("barge_in", detector.time, f"went on {detector.time - ended_at:.1f} s later"))
+                ended_at = None
+            elif detector.time - ended_at >= rejoin_s - 1e-9:
+                break
+        events += new
         if detector.ended:
-            break
+            if rejoin_s <= 0 or not any(e.kind == "turn_end" for e in new):
+                break
+            ended_at = detector.time
+            detector.reopen()
     return events
 
 
@@ -194,7 +214,15 @@ class TurnDetector:
         self.text_pending = False
         self.started = False
         self.ended = False
+        self._reopened = False  # reopened after a turn end: no end again before new speech
+        self._rest = np.zeros(0, np.float32)  # VAD windows fed after the turn end, kept for a reopen
         self.trace = TurnTrace() if self.record else None
+
+    def reopen(self) -> None:
+        """Go on after a turn end (the candidate may barge in): everything heard so far is kept, and the turn
+        can end again only after new speech."""
+        self.ended = False
+        self._reopened = True
 
     @property
     def time(self) -> float:
@@ -285,11 +313,14 @@ class TurnDetector:
     def feed_probabilities(self, probs: np.ndarray) -> list[SpeechEvent]:
         """The same as `feed`, from Silero window probabilities (one per 32 ms)."""
         events: list[SpeechEvent] = []
+        if len(self._rest) and not self.ended:  # reopened: the windows after the old end come first
+            probs, self._rest = np.concatenate([self._rest, probs]), np.zeros(0, np.float32)
         off = max(self.threshold - 0.15, 0.01)
         need_speech = max(1, round(self.min_speech_s / WINDOW_S))
         gap = max(1, round(self.utterance_gap_s / WINDOW_S))
-        for p in probs:
+        for k, p in enumerate(probs):
             if self.ended:
+                self._rest = np.concatenate([self._rest, probs[k:]]).astype(np.float32)  # a reopen goes on here
                 break
             if self.trace is not None:
                 self.trace.probs.append(float(p))
@@ -302,6 +333,8 @@ class TurnDetector:
                 self._run_speech += 1
                 self._run_silence = 0
                 self._verdict = None
+                if self._run_speech >= need_speech:
+                    self._reopened = False
                 if self._in_utterance:
                     self._speech_windows += 1
                 elif self._run_speech >= need_speech:
@@ -330,14 +363,14 @@ class TurnDetector:
                 and silence >= self.pause_s - 1e-9
             ):
                 self._verdict = self._ask_model()
-            if self._in_utterance or self.text_pending:  # still speaking, or the text of the stretch not in yet
-                continue
+            if self._in_utterance or self.text_pending or self._reopened:  # still speaking, the text of the
+                continue  # stretch not in yet, or reopened after a turn end and no new speech yet
             events += self.end_if_due()
         return events
 
     def due(self) -> bool:
         """Whether the silence so far would end the turn now, on the text as it is (pending or not)."""
-        if self.ended or not self.started or self._in_utterance or not self._run_silence:
+        if self.ended or not self.started or self._in_utterance or self._reopened or not self._run_silence:
             return False
         return self.trailing_silence_s >= self.limit()[0] - 1e-9
 

@@ -2,13 +2,15 @@
 
 The lead-silence gate (`speech.leadgate`) drops speech already under way; the `speech.listener.Listener`
 detects the end of the turn (VAD + semantic end of turn) and transcribes while the candidate speaks, so
-only the last stretch is left at the end. Arrival times map the microphone's clock to wall time, so
+only the last stretch is left at the end. After a turn end the stage can be reopened (`reopen`) for a
+barge-in: new speech then continues the same turn, and `close` settles the audio if nobody went on. Arrival times map the microphone's clock to wall time, so
 the timing observer can say when the candidate really stopped. `feed` blocks (VAD, ASR): call it in a
 worker thread.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -28,6 +30,8 @@ class ListeningStage:
         self.gate = gate
         self.audio: list[np.ndarray] = []  # the turn's audio after the gate (for delivery metrics)
         self.ended = False
+        self._kept: int | None = None  # reopened: the audio pieces of the turn as it ended
+        self._lock = threading.Lock()  # `feed` (a worker thread) against `close` (the session's loop)
         self._arrivals: list[tuple[float, float]] = []  # (audio seconds received, wall time)
         self._fed_s = 0.0
 
@@ -43,7 +47,10 @@ class ListeningStage:
             audio = self.gate.feed(audio)
         if not len(audio):
             return []
-        self.audio.append(audio)
+        with self._lock:
+            if self.ended:  # closed meanwhile
+                return []
+            self.audio.append(audio)
         out: list[TurnEvent] = []
         for ev in self.listener.feed(audio):
             if ev.kind == "speech_start":
@@ -77,6 +84,25 @@ class ListeningStage:
             "done button",
             {"speech_end": t0, "turn_end": t0, "asr_done": time.perf_counter()},
         )
+
+    def reopen(self) -> None:
+        """After a turn end: listen on, so that new speech (a `SpeechStarted`) can take the turn back; the
+        turn so far is kept and goes on."""
+        self.ended = False
+        self._kept = len(self.audio)
+        self.listener.detector.reopen()
+
+    def close(self) -> None:
+        """Nobody went on after the turn end: the turn stands, without the audio heard since."""
+        with self._lock:
+            self.ended = True
+            if self._kept is not None:
+                del self.audio[self._kept :]
+                self._kept = None
+
+    def went_on(self) -> None:
+        """The candidate went on after a turn end: the audio since is part of the turn."""
+        self._kept = None
 
     def turn_audio(self) -> np.ndarray | None:
         return np.concatenate(self.audio) if self.audio else None

@@ -4,7 +4,7 @@ worker thread, so the first sentence plays while the next is made."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ class SpeechOut:
         """The fields of the `audio_start` event."""
         return {"sample_rate": self.synth.sample_rate, "voice": self.synth.name, "fallback": bool(self.synth.fallback)}
 
-    async def frames(self, text: str) -> AsyncIterator[bytes]:
+    async def frames(self, text: str) -> AsyncGenerator[bytes, None]:
         loop = asyncio.get_running_loop()
         it = iter(self.synth.stream(text))
         while True:

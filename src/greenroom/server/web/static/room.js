@@ -9,7 +9,7 @@
     ws: null, voice: true, camera: true, micStream: null, camStream: null, capCtx: null, playCtx: null,
     playEnd: 0, audioRate: 22050, listening: false, finished: false, retries: 0, timerStart: 0, timer: null,
     camTimer: null, canvas: null, pendingEnd: null, micError: null, camError: null, maxChars: 20000, sentText: null,
-    calibTimer: null,
+    calibTimer: null, rejoinUntil: 0, sources: [], lastAnswer: null,
   };
   const DRAFT = `greenroom-draft-${id}`;
   window.__gr = { events: [], timings: [], firstAudioAt: [] };
@@ -40,7 +40,10 @@
     if (state.voice) {
       try {
         state.micStream = await navigator.mediaDevices.getUserMedia({
-          audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+          // echo cancellation on: after a turn end the mic stays open while the interviewer speaks (barge-in),
+          // and its own voice must not count as the candidate going on; no noise suppression or gain control,
+          // which would change the delivery figures
+          audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: false },
         });
         state.capCtx = new AudioContext({ sampleRate: 16000 });
         await state.capCtx.audioWorklet.addModule("/static/pcm-worklet.js");
@@ -74,7 +77,9 @@
     const pct = Math.min(100, Math.round(level * 140));
     $("level").firstElementChild.style.width = pct + "%";
     $("level").setAttribute("aria-valuenow", String(pct));
-    if (!state.listening || !state.ws || state.ws.readyState !== 1) return;
+    // after a spoken turn end the mic stays open for the barge-in window: going on takes the turn back
+    const rejoin = performance.now() < state.rejoinUntil;
+    if ((!state.listening && !rejoin) || !state.ws || state.ws.readyState !== 1) return;
     const out = new Uint8Array(1 + pcm.byteLength);
     out[0] = AUDIO; out.set(new Uint8Array(pcm), 1);
     state.ws.send(out);
@@ -104,6 +109,8 @@
     const src = state.playCtx.createBufferSource();
     src.buffer = ab; src.connect(state.playCtx.destination);
     const at = Math.max(state.playCtx.currentTime + 0.02, state.playEnd);
+    src.onended = () => { state.sources = state.sources.filter((x) => x !== src); };
+    state.sources.push(src);
     src.start(at);
     state.playEnd = at + ab.duration;
   }
@@ -111,7 +118,24 @@
   function afterPlayback() {
     const wait = Math.max(0, (state.playEnd - state.playCtx.currentTime) * 1000);
     clearTimeout(state.pendingEnd);
-    state.pendingEnd = setTimeout(() => send({ type: "playback_done" }), wait + 150);
+    state.pendingEnd = setTimeout(() => { state.rejoinUntil = 0; send({ type: "playback_done" }); }, wait + 150);
+  }
+
+  // the candidate went on after a turn end: the interviewer stops at once, and the same answer goes on
+  function bargeIn(ev) {
+    for (const src of state.sources) { try { src.stop(); } catch (e) { /* not started */ } }
+    state.sources = []; state.playEnd = state.playCtx.currentTime;
+    clearTimeout(state.pendingEnd); state.rejoinUntil = 0;
+    if (state.lastAnswer) { state.lastAnswer.remove(); state.lastAnswer = null; }
+    $("question").textContent = ev.question;
+    $("progress").textContent = `(question ${Math.min(ev.index + 1, ev.total)} of ${ev.total})`;
+    $("heard").textContent = ev.text ? "Heard: " + ev.text : "";
+    state.listening = true;
+    $("done").disabled = !state.voice;
+    $("thinking").textContent = "Answering";
+    setPhase("listening");
+    setStatus("Go on: the interviewer stopped to let you finish.");
+    clearInterval(state.timer); state.timer = setInterval(clock, 250); clock();
   }
 
   function send(msg) { if (state.ws && state.ws.readyState === 1) state.ws.send(JSON.stringify(msg)); }
@@ -144,7 +168,7 @@
         break;
       case "audio_end": afterPlayback(); break;
       case "listening":
-        state.listening = true;
+        state.listening = true; state.lastAnswer = null; state.rejoinUntil = 0;
         $("done").disabled = !state.voice;
         $("thinking").textContent = state.voice ? `Thinking time: up to ${Math.round(ev.thinking_s)} s` : "";
         $("thinking").hidden = !state.voice;
@@ -153,11 +177,14 @@
         startTimer();
         break;
       case "speech_start": $("thinking").textContent = "Answering"; break;
+      case "barge_in": bargeIn(ev); break;
       case "partial": $("heard").textContent = "Heard: " + ev.text; break;
       case "no_answer": setStatus(ev.detail + " Take your time, or type your answer."); break;
       case "turn_end":
         state.listening = false; $("done").disabled = true; stopTimer();
-        $("transcript").append(GR.el("li", {}, GR.el("strong", { text: $("question").textContent }), GR.el("br"), ev.text));
+        state.lastAnswer = GR.el("li", {}, GR.el("strong", { text: $("question").textContent }), GR.el("br"), ev.text);
+        $("transcript").append(state.lastAnswer);
+        state.rejoinUntil = ev.barge_in_s ? performance.now() + ev.barge_in_s * 1000 : 0;
         setStatus("Thank you. The interviewer is thinking…");
         setPhase("thinking");
         if (ev.source === "typed" && state.sentText !== null && $("typed").value === state.sentText) { $("typed").value = ""; counter(); }
