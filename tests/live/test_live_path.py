@@ -132,7 +132,9 @@ def test_going_on_after_a_turn_end_takes_the_turn_back(tmp_path: Path, model_dir
     audio = np.concatenate([silence(1.0), espeak(first), silence(1.6), espeak(rest), silence(1.5)])
     sid, events, _, stored = _interview(settings, audio)
     types = [e["type"] for e in events]
-    assert types.count("turn_end") == 2 and "barge_in" in types, "; ".join(f"{e['type']}:{e.get('text', e.get('reason', ''))[:40]}" for e in events)
+    assert types.count("turn_end") == 2 and "barge_in" in types, "; ".join(
+        f"{e['type']}:{e.get('text', e.get('reason', ''))[:40]}" for e in events
+    )
     first_end, last_end = [e for e in events if e["type"] == "turn_end"]
     assert first_end["barge_in_s"] == 3.0 and "plan" not in first_end["text"].lower()
     assert "customer" in last_end["text"].lower() and "query plan" in last_end["text"].lower()
