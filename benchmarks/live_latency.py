@@ -14,7 +14,9 @@ per stage, as the server measured them:
 - first audio: text -> first synthesised sentence sent to the page;
 - total, and total without the end-of-turn wait (the processing the candidate waits for);
 - behind: the worst delay of the live path (VAD, ASR) behind real time while the candidate spoke (the room
-  says it is catching up past `server_live_behind_s`).
+  says it is catching up past `server_live_behind_s`);
+- barge-ins: replies the interviewer started and then stopped because the candidate went on within
+  `speech_barge_in_s` (a false start: not in the latency figures, which are from the end of the whole answer).
 `--busy` keeps one core busy for the whole run (stress-ng --cpu 1, or a Python loop), as another program would.
 The browser also records when the first audio chunk arrived; the page-side figure is the same path plus
 the socket. Times are wall-clock on this machine, so a busy machine (see the load average) is slower.
@@ -64,6 +66,7 @@ def main() -> None:
     ap.add_argument("--camera", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--busy", action="store_true", help="Keep one core busy throughout (stress-ng --cpu 1).")
     ap.add_argument("--llm-threads", type=int, default=None, help="llm_threads (default: the settings').")
+    ap.add_argument("--barge-in", type=float, default=None, help="speech_barge_in_s (default: settings; 0: off).")
     args = ap.parse_args()
 
     from benchmarks.turn_paced import busy_core
@@ -80,6 +83,8 @@ def main() -> None:
         extra["speech_turn_policy"] = args.policy
     if args.llm_threads:
         extra["llm_threads"] = args.llm_threads
+    if args.barge_in is not None:
+        extra["speech_barge_in_s"] = args.barge_in
     settings = Settings(
         data_dir=work / "data",
         models_dir=models,
@@ -90,12 +95,13 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
         f"end of turn: {settings.speech_turn_policy} ({settings.speech_turn_model}, "
-        f"{settings.speech_turn_complete_silence_s} s when finished), "
+        f"{settings.speech_turn_complete_silence_s} s when finished, {settings.speech_turn_incomplete_silence_s} s "
+        f"when not, barge-in {settings.speech_barge_in_s} s), "
         f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset} "
         f"(engine {settings.serving_engine}, {settings.llm_thread_count} threads), "
         f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}"
     )
-    timings: list[dict[str, float]] = []
+    timings: list[dict[str, Any]] = []
     t_start = time.perf_counter()
     spin = busy_core(3600) if args.busy else None
     try:
@@ -107,7 +113,7 @@ def main() -> None:
     report(timings, t_start, busy=args.busy)
 
 
-def run(args: argparse.Namespace, settings: Any, wav: Path, y4m: Path, timings: list[dict[str, float]]) -> None:
+def run(args: argparse.Namespace, settings: Any, wav: Path, y4m: Path, timings: list[dict[str, Any]]) -> None:
     """Voice interviews in Chromium until `args.turns` answers are timed (appended to `timings`)."""
     from tests.web.browser import chromium, live_server
 
@@ -115,7 +121,7 @@ def run(args: argparse.Namespace, settings: Any, wav: Path, y4m: Path, timings: 
         resources = srv.app.state.resources
         page = browser.new_page()
         page.on("dialog", lambda d: d.accept())
-        while len(timings) < args.turns:
+        while answered(timings) < args.turns:
             page.goto(srv.sign_in_url() if not timings else f"{srv.url}/")
             page.wait_for_selector("#track option", state="attached")
             page.select_option("#track", "technical")
@@ -133,26 +139,44 @@ def run(args: argparse.Namespace, settings: Any, wav: Path, y4m: Path, timings: 
             deadline = time.monotonic() + 1200
             session = None
             shown = 0
-            while "/report" not in page.url and time.monotonic() < deadline and len(timings) + shown < args.turns:
+            while (
+                "/report" not in page.url
+                and time.monotonic() < deadline
+                and answered(timings) + answered(session.timings if session else []) < args.turns
+            ):
                 time.sleep(0.5)
                 session = session or srv.app.state.sessions.sessions.get(sid)
                 if session is not None and len(session.timings) > shown:
                     t = session.timings[shown]
-                    print(
-                        f"  turn {len(timings) + shown + 1}: " + ", ".join(f"{k} {v}" for k, v in t.items()), flush=True
-                    )
+                    print(f"  reply {shown + 1}: " + ", ".join(f"{k} {v}" for k, v in t.items()), flush=True)
                     shown += 1
-            got = list(session.timings[: args.turns - len(timings)]) if session else []  # enough: stop early
-            for t, turn in zip(got, session.turns if session else [], strict=False):  # one turn per timed answer
+            every = [dict(t) for t in session.timings] if session else []  # a false start is marked once it is
+            done = [t for t in every if not t.get("barge_in")][: args.turns - answered(timings)]  # enough: stop early
+            got = every[: every.index(done[-1]) + 1] if done else []
+            answers = iter(session.turns if session else [])
+            for t in got:  # one stored turn per timed answer; a false start is followed by its answer's timing
+                if t.get("barge_in"):
+                    continue
+                turn = next(answers, None)
+                if turn is None:
+                    break
                 said = (turn.answer or "").lower()  # cut off: the answer lacks its last clause
                 t["cut"] = float("constant" not in said and "average" not in said)
+                t["whole"] = float("hash table" in said and "average" in said)
             timings += got
-            print(f"interview {sid[:8]}: {len(got)} answers timed ({len(timings)} so far)")
+            print(f"interview {sid[:8]}: {len(done)} answers timed ({answered(timings)} so far)")
         print(f"voice: {getattr(resources.synthesizer(), 'name', '?')} (fallback: {resources.synthesizer().fallback})")
 
 
-def report(timings: list[dict[str, float]], t_start: float, *, busy: bool) -> None:
+def answered(timings: list[dict[str, Any]]) -> int:
+    """The timed answers (a false start that the candidate talked through is not one)."""
+    return sum(not t.get("barge_in") for t in timings)
+
+
+def report(every: list[dict[str, Any]], t_start: float, *, busy: bool) -> None:
     stages = ["end_of_turn", "asr_tail", "next_text", "first_audio", "total"]
+    timings = [t for t in every if not t.get("barge_in")]
+    false_starts = len(every) - len(timings)
     for t in timings:
         t["processing"] = t["total"] - t["end_of_turn"]
     print(
@@ -173,6 +197,11 @@ def report(timings: list[dict[str, float]], t_start: float, *, busy: bool) -> No
     print(
         f"cut off early (the answer lacks its last clause): {sum(cut):.0f}/{len(cut)}; "
         f"held too long (end of turn > {HELD_S} s): {held}/{len(timings)}"
+    )
+    whole = [t["whole"] for t in timings if "whole" in t]
+    print(
+        f"barge-ins (the interviewer started a reply, then stopped as the candidate went on): {false_starts} in "
+        f"{len(timings)} answers; answers heard whole (first and last words): {sum(whole):.0f}/{len(whole)}"
     )
     mean_total = statistics.fmean(t["total"] for t in timings)
     spec = sum(bool(t.get("speculative")) for t in timings)

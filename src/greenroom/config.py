@@ -142,10 +142,13 @@ class Settings(BaseSettings):
         "vetoes the short silence: it is sure the speaker goes on).",
     )
     speech_turn_complete_silence_s: float = Field(
-        default=1.3, gt=0, description="Silence that ends the turn when the model says the answer is finished."
+        default=0.5,
+        gt=0,
+        description="Silence that ends the turn when the model says the answer is finished (short: a candidate who "
+        "goes on within speech_barge_in_s takes the turn back).",
     )
     speech_turn_incomplete_silence_s: float = Field(
-        default=2.0,
+        default=1.2,
         gt=0,
         description="Silence that still ends the turn when the model says the answer is unfinished (thinking time).",
     )

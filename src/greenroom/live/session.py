@@ -350,6 +350,7 @@ class LiveSession:
         self.phase = "listening"
         self._listening = stage
         self._hold_background(True)
+        self.timing.barged_in()
         if self._reply is not None:
             self._reply.drop()
         cur, s = self.service.current, self.state

@@ -56,3 +56,10 @@ class TimingObserver:
         figures["behind_s"] = round(self.behind_s, 3)
         self.turns.append(figures)
         return figures
+
+    def barged_in(self) -> None:
+        """The candidate went on after the turn end: a reply already heard is marked a false start
+        (`barge_in`), one not yet heard is not measured; the turn's figures come from its next end."""
+        if self._marks is None and self.turns and "barge_in" not in self.turns[-1]:
+            self.turns[-1]["barge_in"] = True
+        self._marks = None
