@@ -364,6 +364,13 @@ class Settings(BaseSettings):
         description="How far the live path (VAD, ASR) may fall behind real time before background work (grading, "
         "the speculative reply, camera analysis) yields to it and the room says it is catching up.",
     )
+    server_acknowledge_s: float = Field(
+        default=0.15,
+        ge=0,
+        description="When a spoken turn ends and the reply is not ready within this many seconds, the interviewer "
+        "says a short acknowledgement (\"Thank you.\", \"I see.\") at once, and the question follows when ready "
+        "(0: never; the room then stays silent until the question).",
+    )
     server_preload_models: bool = Field(
         default=True, description="Load the LLM, ASR, TTS and vision models in the background at server start."
     )

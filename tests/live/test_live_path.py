@@ -86,6 +86,7 @@ def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model
         speech_turn_end_silence_s=0.8,
         speech_turn_hold_silence_s=1.5,
         speech_turn_incomplete_silence_s=1.2,  # when the end-of-turn model calls the answer unfinished
+        server_acknowledge_s=0.001,  # the acknowledgement is said unless the reply is ready at once
     )
     audio = np.concatenate([silence(1.0), espeak(ANSWER), silence(1.5)])
     sid, events, voice, stored = _interview(settings, audio)
@@ -99,6 +100,11 @@ def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model
     assert closing["done"] and closing["kind"] == "closing"
     timing = next(e for e in events if e["type"] == "timing")
     assert timing["total"] >= timing["end_of_turn"] >= 0
+    # "Thank you." was heard first, as soon as the turn ended; then the closing question's own audio
+    after = events[types.index("turn_end") :]
+    ack = next(e for e in after if e["type"] == "audio_start")
+    assert ack.get("acknowledgement") == "Thank you." and types.index("turn_end") < types.index("question", 3)
+    assert timing["acknowledged"] and timing["end_of_turn"] <= timing["first_sound"] < timing["total"]
     finished = next(e for e in events if e["type"] == "finished")
     assert finished["session_id"] == sid and finished["overall"]["answered"] == 1 and finished["failures"] == []
 

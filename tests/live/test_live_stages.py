@@ -85,6 +85,8 @@ def test_timing_observer() -> None:
         "next_text": 0.25,
         "first_audio": 0.5,
         "total": 3.0,
+        "first_sound": 3.0,
+        "acknowledged": False,
         "speculative": True,
         "reason": "",
         "behind_s": 0.0,
@@ -95,6 +97,16 @@ def test_timing_observer() -> None:
     obs.mark("first_audio", 2.0)
     figures = obs.finish() or {}
     assert figures["reason"] == "0.5 s of silence" and figures["behind_s"] == 2.4
+    # an acknowledgement said while the reply was prepared: first heard then, the reply's figures unchanged
+    obs.begin({"speech_end": 1.0, "turn_end": 1.5, "asr_done": 1.6})
+    obs.mark("ack", 1.62)
+    obs.mark("text", 3.0)
+    obs.mark("first_audio", 3.2)
+    figures = obs.finish() or {}
+    assert figures["first_sound"] == 0.62 and figures["acknowledged"] and figures["total"] == 2.2
+    # the candidate went on after the reply was heard: that reply is marked a false start
+    obs.barged_in()
+    assert obs.turns[-1]["barge_in"] and not obs.active
 
 
 @pytest.mark.slow

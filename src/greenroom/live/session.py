@@ -19,6 +19,7 @@ from greenroom.errors import GreenroomError, InputError
 from greenroom.live import engine as eng
 from greenroom.live.base import Models
 from greenroom.live.protocol import MAX_ANSWER_CHARS, error_event, event
+from greenroom.live.stages.acknowledge import Acknowledgements
 from greenroom.live.stages.barge_in import BargeInWindow
 from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded
 from greenroom.live.stages.lag import CatchUp
@@ -72,6 +73,7 @@ class LiveSession:
         self._audio_task: asyncio.Task[None] | None = None
         self._listening: ListeningStage | None = None
         self._window: BargeInWindow | None = None  # after a spoken turn end: the candidate may still go on
+        self._acks = Acknowledgements(lambda: resources.try_load("synthesizer"))
         self._reply: ReplyStage | None = None
         self._redact: RedactionStage | None = None
         self._vision: VisionStage | None = None
@@ -282,8 +284,8 @@ class LiveSession:
         return True
 
     async def _send_frame(self, frame: bytes, first: bool) -> bool:
-        """Send one frame of the interviewer's voice (the first one closes the turn's timing); False when the
-        socket is gone."""
+        """Send one frame of the interviewer's voice (the reply's first one closes the turn's timing); False
+        when the socket is gone."""
         if first:
             self.timing.mark("first_audio")
             figures = self.timing.finish()
@@ -292,6 +294,9 @@ class LiveSession:
                     observe(figures)
                 self.spawn(self.emit("timing", **figures))
             self._hold_background(False)
+        return await self._send_audio(frame)
+
+    async def _send_audio(self, frame: bytes) -> bool:
         if self._send_bytes is None:
             return False
         try:
@@ -301,6 +306,21 @@ class LiveSession:
             self.detach()
             return False
         return True
+
+    async def _acknowledge(self, window: BargeInWindow | None) -> None:
+        """A short acknowledgement at once, while the reply is still being prepared (a barge-in stops it)."""
+        said = await self._acks.audio(self._acks.phrase(len(self.turns)))
+        if said is None or self._send_bytes is None or (window is not None and window.barged):
+            return
+        header, frames = said
+        await self.emit("audio_start", **header)
+        for i, frame in enumerate(frames):
+            if window is not None and window.barged:
+                return
+            if i == 0:
+                self.timing.mark("ack")
+            if not await self._send_audio(frame):
+                return
 
     # --- listening ------------------------------------------------------------------------------------
     async def start_listening(self) -> None:
@@ -327,6 +347,8 @@ class LiveSession:
             self._listening = ListeningStage(listener, await asyncio.to_thread(LeadSilenceGate))
         if self._vision is not None:
             self._vision.start_turn(f"turn-{len(self.turns)}")
+        if self.voice and self.settings.server_acknowledge_s > 0 and not self._acks.ready:
+            self.spawn(self._acks.prepare())
         await self.emit(
             "listening",
             voice=self.voice,
@@ -491,7 +513,7 @@ class LiveSession:
                 if ended is not None:
                     self.timing.begin(ended.times, ended.reason, behind)
                 try:
-                    reply, speculative = await self._reply.reply(text, source)
+                    reply, speculative = await self._prepare_reply(text, source, ended is not None, window)
                 except Exception:
                     # the answer could not be processed: say so, and listen again (nothing of the state changed)
                     self._end_window()
@@ -525,6 +547,23 @@ class LiveSession:
             await self._ask(reply.asked)
         else:
             await self._asked(reply.asked, await speak, listen=window is not None and window.played)
+
+    async def _prepare_reply(
+        self, text: str | None, source: str, spoken: bool, window: BargeInWindow | None
+    ) -> tuple[Any, bool]:
+        """The reply (and whether it was the speculative one); after a spoken turn, when it is not ready within
+        `server_acknowledge_s`, a short acknowledgement is said meanwhile."""
+        assert self._reply is not None
+        task = asyncio.ensure_future(self._reply.reply(text, source))
+        wait = self.settings.server_acknowledge_s
+        if spoken and wait > 0 and self._send_bytes is not None:
+            done, _ = await asyncio.wait({task}, timeout=wait)
+            if not done:
+                try:
+                    await self._acknowledge(window)
+                except Exception:  # the acknowledgement is a courtesy: the reply still comes
+                    log.exception("live %s: the acknowledgement failed", self.id[:8])
+        return await task
 
     async def _measure(self, index: int, audio: Any, transcript: Any, vision: dict[str, Any] | None) -> None:
         await measure_turn(self.turns[index], audio, transcript, vision)

@@ -1,6 +1,7 @@
 """The timing observer: when each stage of a spoken turn finished, and the latency figures from it
 (end of speech -> end of turn -> ASR tail -> reply text -> first audio), with how far the live path fell
-behind real time while the candidate spoke (`behind_s`)."""
+behind real time while the candidate spoke (`behind_s`). `first_sound` is the wait until the interviewer was
+first heard: the acknowledgement said while the reply was prepared (mark `ack`), or else the reply itself."""
 
 from __future__ import annotations
 
@@ -50,7 +51,9 @@ class TimingObserver:
             "first_audio": t["first_audio"] - t["text"],
             "total": t["first_audio"] - base,
         }
+        stages["first_sound"] = min(t.get("ack", t["first_audio"]), t["first_audio"]) - base
         figures: dict[str, Any] = {k: round(v, 3) for k, v in stages.items()}
+        figures["acknowledged"] = "ack" in t
         figures["speculative"] = self.speculative
         figures["reason"] = self.reason
         figures["behind_s"] = round(self.behind_s, 3)
