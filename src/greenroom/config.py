@@ -368,7 +368,7 @@ class Settings(BaseSettings):
         default=0.15,
         ge=0,
         description="When a spoken turn ends and the reply is not ready within this many seconds, the interviewer "
-        "says a short acknowledgement (\"Thank you.\", \"I see.\") at once, and the question follows when ready "
+        'says a short acknowledgement ("Thank you.", "I see.") at once, and the question follows when ready '
         "(0: never; the room then stays silent until the question).",
     )
     server_preload_models: bool = Field(

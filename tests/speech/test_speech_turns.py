@@ -146,7 +146,8 @@ def test_listener_let_me_think_pause_then_answer(base_asr) -> None:
 def test_listener_transcribes_in_the_background_and_ends_once_the_text_is_in(base_asr) -> None:
     """`background_asr` (the live room's setting): `feed` returns while a stretch is still being transcribed
     (VAD and end of turn keep up with real time), the stretch's text comes out of a later `feed`, and the
-    turn ends only once the text is in: the same events and transcript as when everything runs in order."""
+    turn ends only once the text is in (a `turn_due` first when the silence sufficed before it; `settle` at
+    the end of the audio): the same events and transcript as when everything runs in order."""
     g = compose(["I would use a hash table.", 1.0, "Because every lookup takes constant time.", 3.0])
     in_order = Listener(base_asr, TurnDetector(end_silence_s=2.0, hold_silence_s=4.0)).feed_all(g.audio, 0.1)
     listener = Listener(base_asr, TurnDetector(end_silence_s=2.0, hold_silence_s=4.0), background_asr=True)
@@ -155,7 +156,11 @@ def test_listener_transcribes_in_the_background_and_ends_once_the_text_is_in(bas
     for i in range(0, len(g.audio), step):
         events += listener.feed(g.audio[i : i + step])
         held |= listener.detector.text_pending  # this feed returned before its stretch was transcribed
+    events += listener.settle()  # no more audio: wait for the text still being made
     assert held
+    due = [e for e in events if e.kind == "turn_due"]  # said once the silence sufficed and only the text was missing
+    assert len(due) <= 1 and all(d.time <= events[-1].time for d in due)
+    events = [e for e in events if e.kind != "turn_due"]
     kinds = [e.kind for e in events]  # fed faster than real time: stretches may still be in ASR at the end
     assert kinds.count("speech_start") == 2 and kinds.count("turn_end") == 1, events
     ends = [e.time for e in in_order if e.kind == "speech_end"]

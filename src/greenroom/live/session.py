@@ -21,7 +21,7 @@ from greenroom.live.base import Models
 from greenroom.live.protocol import MAX_ANSWER_CHARS, error_event, event
 from greenroom.live.stages.acknowledge import Acknowledgements
 from greenroom.live.stages.barge_in import BargeInWindow
-from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded
+from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnDue, TurnEnded
 from greenroom.live.stages.lag import CatchUp
 from greenroom.live.stages.listening import ListeningStage
 from greenroom.live.stages.metrics import measure_turn
@@ -74,6 +74,9 @@ class LiveSession:
         self._listening: ListeningStage | None = None
         self._window: BargeInWindow | None = None  # after a spoken turn end: the candidate may still go on
         self._acks = Acknowledgements(lambda: resources.try_load("synthesizer"))
+        self._acked_at: float | None = None  # when an acknowledgement was heard in this pause (perf_counter)
+        self._ack_in_pause = False  # one was started in this pause
+        self._acks_left = 0  # acknowledgements left in this turn
         self._reply: ReplyStage | None = None
         self._redact: RedactionStage | None = None
         self._vision: VisionStage | None = None
@@ -307,9 +310,14 @@ class LiveSession:
             return False
         return True
 
-    async def _acknowledge(self, window: BargeInWindow | None) -> None:
-        """A short acknowledgement at once, while the reply is still being prepared (a barge-in stops it)."""
-        said = await self._acks.audio(self._acks.phrase(len(self.turns)))
+    async def _acknowledge(self, window: BargeInWindow | None = None) -> None:
+        """A short acknowledgement at once (at most two a turn): when the silence would end the turn and the
+        text is not in yet (`TurnDue`), or while the reply is prepared. A barge-in stops it."""
+        if self._acks_left <= 0 or self._ack_in_pause:
+            return
+        self._acks_left -= 1
+        self._ack_in_pause = True
+        said = await self._acks.audio(self._acks.phrase(len(self.turns) + self._acks_left))
         if said is None or self._send_bytes is None or (window is not None and window.barged):
             return
         header, frames = said
@@ -318,7 +326,8 @@ class LiveSession:
             if window is not None and window.barged:
                 return
             if i == 0:
-                self.timing.mark("ack")
+                self._acked_at = time.perf_counter()
+                self.timing.mark("ack", self._acked_at)
             if not await self._send_audio(frame):
                 return
 
@@ -347,6 +356,8 @@ class LiveSession:
             self._listening = ListeningStage(listener, await asyncio.to_thread(LeadSilenceGate))
         if self._vision is not None:
             self._vision.start_turn(f"turn-{len(self.turns)}")
+        self._acked_at, self._ack_in_pause = None, False
+        self._acks_left = 2 if self.settings.server_acknowledge_s > 0 else 0
         if self.voice and self.settings.server_acknowledge_s > 0 and not self._acks.ready:
             self.spawn(self._acks.prepare())
         await self.emit(
@@ -372,6 +383,7 @@ class LiveSession:
         self.phase = "listening"
         self._listening = stage
         self._hold_background(True)
+        self._acked_at, self._ack_in_pause = None, False
         self.timing.barged_in()
         if self._reply is not None:
             self._reply.drop()
@@ -388,16 +400,17 @@ class LiveSession:
     async def _audio_loop(self) -> None:
         """Feed the listening stage; audio that queued up while it was transcribing goes in one piece. A
         failure is reported and the loop goes on: the session must keep listening."""
-        while (batch := await self.mic.batch()) is not None:
+        while (batch := await self.mic.batch(wait_s=0.25)) is not None:
             window = self._window if self._window is not None and self._window.open else None
             stage: ListeningStage | None = self._listening if self.phase == "listening" else None
             if stage is None and window is not None:
                 stage = window.stage
             if stage is None:
                 continue
-            await self._track_lag(time.perf_counter() - batch[0][1])  # how long the oldest audio waited
-            try:
-                events = await asyncio.to_thread(stage.feed, batch)
+            if batch:
+                await self._track_lag(time.perf_counter() - batch[0][1])  # how long the oldest audio waited
+            try:  # no audio for a while: a turn that waits only for its text ends once the text is in
+                events = await asyncio.to_thread(stage.feed, batch) if batch else await asyncio.to_thread(stage.settle)
             except GreenroomError as exc:
                 await self.emit_error(exc)
                 continue
@@ -405,26 +418,35 @@ class LiveSession:
                 log.exception("live audio processing failed")
                 await self.emit_error(f"Audio processing failed ({type(exc).__name__}); press Done or type.", "audio")
                 continue
-            if self.mic.queue.empty():  # nothing more waiting: how late the newest audio was handled
+            if batch and self.mic.queue.empty():  # nothing more waiting: how late the newest audio was handled
                 await self._track_lag(time.perf_counter() - batch[-1][1])
-            for ev in events:
-                if window is not None and self._listening is not stage:  # after the turn end: only going on counts
-                    if isinstance(ev, SpeechStarted) and window.barge(batch[0][1]):
-                        await self._barged_in(stage)
-                    continue
-                if isinstance(ev, SpeechStarted):
-                    await self.emit("speech_start")
-                elif isinstance(ev, Partial):
-                    await self.emit("partial", text=ev.text)
-                    if ev.sounds_finished and self._reply is not None and not self.lag.behind:
-                        self._reply.speculate(ev.text)
-                elif isinstance(ev, NoAnswer):
-                    await self.emit("no_answer", detail=ev.detail)
-                elif isinstance(ev, TurnEnded) and self._listening is stage:
-                    self._listening = None
-                    if self.settings.speech_barge_in_s > 0 and self._send_json is not None:
-                        self._window = BargeInWindow(stage, self.settings.speech_barge_in_s, ev.times["turn_end"])
-                    self.spawn(self._answer(ev.text, "voice", ev, stage))
+            arrived = batch[0][1] if batch else time.perf_counter()
+            await self._on_turn_events(events, stage, window, arrived)
+
+    async def _on_turn_events(
+        self, events: list[Any], stage: ListeningStage, window: BargeInWindow | None, arrived: float
+    ) -> None:
+        for ev in events:
+            if window is not None and self._listening is not stage:  # after the turn end: only going on counts
+                if isinstance(ev, SpeechStarted) and window.barge(arrived):
+                    await self._barged_in(stage)
+                continue
+            if isinstance(ev, SpeechStarted):
+                self._acked_at, self._ack_in_pause = None, False  # went on: an acknowledgement was not the end
+                await self.emit("speech_start")
+            elif isinstance(ev, TurnDue):
+                self.spawn(self._acknowledge())
+            elif isinstance(ev, Partial):
+                await self.emit("partial", text=ev.text)
+                if ev.sounds_finished and self._reply is not None and not self.lag.behind:
+                    self._reply.speculate(ev.text)
+            elif isinstance(ev, NoAnswer):
+                await self.emit("no_answer", detail=ev.detail)
+            elif isinstance(ev, TurnEnded) and self._listening is stage:
+                self._listening = None
+                if self.settings.speech_barge_in_s > 0 and self._send_json is not None:
+                    self._window = BargeInWindow(stage, self.settings.speech_barge_in_s, ev.times["turn_end"])
+                self.spawn(self._answer(ev.text, "voice", ev, stage))
 
     async def on_done(self) -> None:
         """The "done" button: end the spoken turn with what was heard."""
@@ -512,6 +534,8 @@ class LiveSession:
                 )
                 if ended is not None:
                     self.timing.begin(ended.times, ended.reason, behind)
+                    if self._acked_at is not None:  # heard in this pause, before the turn ended
+                        self.timing.mark("ack", self._acked_at)
                 try:
                     reply, speculative = await self._prepare_reply(text, source, ended is not None, window)
                 except Exception:

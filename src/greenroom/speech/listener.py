@@ -9,14 +9,18 @@ With `background_asr` (the live room's setting, `speech_asr_background`) a stret
 process's ASR thread while `feed` goes on with VAD and end-of-turn detection, so a long stretch never holds
 the live path behind real time; its `speech_end` event (with the text) comes out of the first `feed` after
 the transcription is done, and the detector does not end the turn while the text it reads is still being
-made (`TurnDetector.text_pending`): once the silence would end it, `feed` waits for that text (the ASR
-tail, which the turn waits for anyway) and decides on it. Without it (tests, traces) everything runs inside `feed`, in order.
+made (`TurnDetector.text_pending`). Once the silence would end the turn and only that text is missing,
+`feed` says so at once (a `turn_due` event: the live room acknowledges the answer then, without waiting for
+the ASR tail) and does not block: the first `feed` after the text is in decides on it (`settle` waits for it
+instead, for a caller with no more audio to feed). Without it (tests, traces) everything runs inside `feed`,
+in order.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -25,6 +29,8 @@ from greenroom.priority import shared_executor
 from greenroom.speech.asr import IncrementalTranscriber
 from greenroom.speech.base import SAMPLE_RATE, Transcriber, Transcript
 from greenroom.speech.turns import EventKind, TurnDetector
+
+ListenerEventKind = EventKind | Literal["turn_due"]
 
 #: How far into a pause a stretch is cut before it is transcribed.
 CUT_MARGIN_S = 0.15
@@ -40,7 +46,7 @@ def asr_pool() -> cf.ThreadPoolExecutor:
 class ListenerEvent:
     """A turn-taking event, with the text so far (`speech_end`) or the whole transcript (`turn_end`)."""
 
-    kind: EventKind
+    kind: ListenerEventKind
     time: float
     reason: str = ""
     text: str = ""
@@ -65,6 +71,7 @@ class Listener:
         self.detector.await_text = self.background_asr
         self.asr = IncrementalTranscriber(self.transcriber)
         self._pending: list[tuple[float | None, cf.Future[str]]] = []  # (speech_end time or None, commit)
+        self._due_said = False  # `turn_due` said in this pause
 
     def _commit(self, until: float, at: float | None) -> list[ListenerEvent]:
         """Transcribe up to `until`; `at`: the time of the `speech_end` that closed the stretch (None: a long
@@ -104,6 +111,8 @@ class Listener:
         self.asr.add(audio)
         out = self._collect()
         for ev in self.detector.feed(audio):
+            if ev.kind == "speech_start":
+                self._due_said = False
             if ev.kind == "speech_end":
                 out += self._commit(min(ev.time + CUT_MARGIN_S, self.asr.duration), ev.time)
             elif ev.kind == "turn_end":
@@ -111,20 +120,35 @@ class Listener:
                 out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
             else:
                 out.append(ListenerEvent(ev.kind, ev.time, ev.reason))
-        if self._pending and self.detector.due():  # only the text is missing: wait for it (the ASR tail)
-            self._collect(wait=True)  # its partial events are dropped: if the turn ends now, the end has the text
-            for ev in self.detector.end_if_due():
-                transcript = self.finish()
-                out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
+        if self._pending and self.detector.due() and not self._due_said:  # only the text is missing (the ASR tail)
+            self._due_said = True
+            out.append(ListenerEvent("turn_due", self.detector.time))
         # A long stretch with no pause: transcribe what is safely behind us to keep the tail short.
         if self.asr.pending_s() > self.asr.max_pending_s and not self.detector.ended and not self._pending:
             out += self._commit(self.asr.duration - 1.0, None)
         return out
 
+    @property
+    def text_due(self) -> bool:
+        """The silence would end the turn and only the text still being made is missing."""
+        return bool(self._pending) and self.detector.due()
+
+    def settle(self) -> list[ListenerEvent]:
+        """No more audio for now: wait for the text still being made, and end the turn if the silence so far
+        is enough (its partial events are dropped: if the turn ends, the end has the text)."""
+        if not self._pending or self.detector.ended:
+            return []
+        self._collect(wait=True)
+        out = []
+        for ev in self.detector.end_if_due():
+            transcript = self.finish()
+            out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
+        return out
+
     def feed_all(self, audio: np.ndarray, chunk_s: float = 0.5) -> list[ListenerEvent]:
-        """Feed a whole clip in microphone-sized chunks (tests and file replay)."""
+        """Feed a whole clip in microphone-sized chunks (tests and file replay), then `settle`."""
         step = int(chunk_s * SAMPLE_RATE)
         events: list[ListenerEvent] = []
         for i in range(0, len(audio), step):
             events += self.feed(audio[i : i + step])
-        return events
+        return events + self.settle()

@@ -20,6 +20,11 @@ class Partial:
 
 
 @dataclass(frozen=True)
+class TurnDue:
+    """The silence would end the turn now and only the text of the last stretch is missing (the ASR tail)."""
+
+
+@dataclass(frozen=True)
 class NoAnswer:
     """Nothing was said within the thinking time."""
 
@@ -36,4 +41,4 @@ class TurnEnded:
     times: dict[str, float] = field(default_factory=dict)  # speech_end, turn_end, asr_done (perf_counter)
 
 
-TurnEvent = SpeechStarted | Partial | NoAnswer | TurnEnded
+TurnEvent = SpeechStarted | Partial | TurnDue | NoAnswer | TurnEnded

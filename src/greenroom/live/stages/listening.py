@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnEnded, TurnEvent
+from greenroom.live.stages.events import NoAnswer, Partial, SpeechStarted, TurnDue, TurnEnded, TurnEvent
 from greenroom.speech.audio import pcm16_to_float
 from greenroom.speech.base import SAMPLE_RATE
 from greenroom.speech.leadgate import LeadSilenceGate
@@ -31,6 +31,7 @@ class ListeningStage:
         self.audio: list[np.ndarray] = []  # the turn's audio after the gate (for delivery metrics)
         self.ended = False
         self._kept: int | None = None  # reopened: the audio pieces of the turn as it ended
+        self._due_at: float | None = None  # when the silence sufficed and only the text was missing
         self._lock = threading.Lock()  # `feed` (a worker thread) against `close` (the session's loop)
         self._arrivals: list[tuple[float, float]] = []  # (audio seconds received, wall time)
         self._fed_s = 0.0
@@ -51,14 +52,28 @@ class ListeningStage:
             if self.ended:  # closed meanwhile
                 return []
             self.audio.append(audio)
+        return self._events(self.listener.feed(audio), now)
+
+    def settle(self) -> list[TurnEvent]:
+        """No audio came for a while: if the turn waits only for the text being made, wait for it and decide
+        (blocks on ASR: call it in a worker thread)."""
+        if self.ended or not self.listener.text_due:
+            return []
+        return self._events(self.listener.settle(), time.perf_counter())
+
+    def _events(self, events: list[Any], now: float) -> list[TurnEvent]:
         out: list[TurnEvent] = []
-        for ev in self.listener.feed(audio):
+        for ev in events:
             if ev.kind == "speech_start":
+                self._due_at = None
                 out.append(SpeechStarted())
             elif ev.kind == "speech_end":
                 # sounds finished by the text rules: the reply is prepared during the pause, also when the model
                 # says unfinished (it then waits the longer silence, time enough for the LLM)
                 out.append(Partial(ev.text, self.listener.detector.text_unfinished() is None))
+            elif ev.kind == "turn_due":
+                self._due_at = now
+                out.append(TurnDue())
             elif ev.kind == "no_answer":
                 out.append(NoAnswer(ev.reason))
                 self.listener.reset()
@@ -66,7 +81,8 @@ class ListeningStage:
                 self.ended = True
                 offset = self.gate.dropped_s if self.gate is not None else 0.0
                 spoke_until = max(0.0, ev.time - self.listener.detector.trailing_silence_s)
-                times = {"speech_end": self._wall_at(offset + spoke_until), "turn_end": now}
+                decided = self._due_at if self._due_at is not None else now  # the ASR tail from there
+                times = {"speech_end": self._wall_at(offset + spoke_until), "turn_end": decided}
                 times["asr_done"] = time.perf_counter()
                 out.append(TurnEnded(ev.text, ev.transcript, ev.reason, times))
         return out

@@ -28,9 +28,13 @@ class MicInput:
         except asyncio.QueueFull as exc:
             raise InputError("Audio is arriving much faster than it can be processed; frames dropped.") from exc
 
-    async def batch(self) -> Batch | None:
-        """The next frame and every frame queued behind it; None once closed."""
-        item = await self.queue.get()
+    async def batch(self, wait_s: float | None = None) -> Batch | None:
+        """The next frame and every frame queued behind it; None once closed; [] when nothing came within
+        `wait_s` seconds."""
+        try:
+            item = await asyncio.wait_for(self.queue.get(), wait_s)
+        except TimeoutError:
+            return []
         if item is None:
             return None
         batch = [item]

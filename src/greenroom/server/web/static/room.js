@@ -161,7 +161,7 @@
         setPhase("speaking");
         break;
       case "audio_start":
-        setPhase("speaking");
+        if (!ev.acknowledgement) setPhase("speaking"); // "Thank you." while the reply is made: still your turn
         state.audioRate = ev.sample_rate;
         state.playEnd = Math.max(state.playEnd, state.playCtx.currentTime);
         window.__gr.firstAudioAt.push(null);
