@@ -12,7 +12,9 @@ per stage, as the server measured them:
 - ASR tail: turn end -> transcript ready (most of the answer was transcribed while it was spoken);
 - next text: transcript -> the interviewer's next utterance (redaction, follow-up choice, LLM phrasing);
 - first audio: text -> first synthesised sentence sent to the page;
-- total, and total without the end-of-turn wait (the processing the candidate waits for);
+- total (the reply's first audio), and total without the end-of-turn wait (the processing the candidate waits for);
+- first sound: when the interviewer was first heard, the acknowledgement ("Thank you.") said as soon as the
+  silence sufficed, or the reply itself;
 - behind: the worst delay of the live path (VAD, ASR) behind real time while the candidate spoke (the room
   says it is catching up past `server_live_behind_s`);
 - barge-ins: replies the interviewer started and then stopped because the candidate went on within
@@ -184,10 +186,11 @@ def report(every: list[dict[str, Any]], t_start: float, *, busy: bool) -> None:
         f"{' with one core kept busy' if busy else ''}; load average now {os.getloadavg()[0]:.1f}"
     )
     print(f"{'stage':<34}{'p50 (s)':>10}{'p95 (s)':>10}{'max (s)':>10}")
-    for stage in [*stages, "processing", "behind_s"]:
+    for stage in ["first_sound", *stages, "processing", "behind_s"]:
         xs = [t.get(stage, float("nan")) for t in timings]
         label = {
-            "total": "total: end of speech -> first audio",
+            "first_sound": "first sound (acknowledgement/reply)",
+            "total": "total: end of speech -> reply audio",
             "processing": "total without the end-of-turn wait",
             "behind_s": "live path behind real time (worst)",
         }
@@ -206,7 +209,10 @@ def report(every: list[dict[str, Any]], t_start: float, *, busy: bool) -> None:
     mean_total = statistics.fmean(t["total"] for t in timings)
     spec = sum(bool(t.get("speculative")) for t in timings)
     print(f"mean total {mean_total:.3f} s; replies prepared during the pause (speculative): {spec}/{len(timings)}")
-    print("target: p50 <= 1.0 s idle; with one core busy p50 <= 2.0 s and never more than 2 s behind real time")
+    print(
+        "target (to the interviewer's first audio): p50 <= 1.0 s, p95 <= 1.8 s idle; with one core busy p50 <= 2.0 s "
+        "and never more than 2 s behind real time"
+    )
 
 
 if __name__ == "__main__":
