@@ -244,6 +244,8 @@ class LiveSession:
 
     async def _say(self, utt: Any, window: BargeInWindow | None = None, *, again: bool = False) -> bool:
         """Show and speak `utt`; False when there is no voice. A barge-in in `window` stops the voice."""
+        if window is not None and window.barged:  # taken back before it was shown
+            return True
         if not self.timing.active:
             self._hold_background(False)
         s = self.state
@@ -405,7 +407,7 @@ class LiveSession:
             stage: ListeningStage | None = self._listening if self.phase == "listening" else None
             if stage is None and window is not None:
                 stage = window.stage
-            if stage is None:
+            if stage is None or not (batch or stage.text_due):
                 continue
             if batch:
                 await self._track_lag(time.perf_counter() - batch[0][1])  # how long the oldest audio waited

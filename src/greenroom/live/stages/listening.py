@@ -54,10 +54,15 @@ class ListeningStage:
             self.audio.append(audio)
         return self._events(self.listener.feed(audio), now)
 
+    @property
+    def text_due(self) -> bool:
+        """The turn waits only for the text being made (the silence would end it)."""
+        return not self.ended and self.listener.text_due
+
     def settle(self) -> list[TurnEvent]:
         """No audio came for a while: if the turn waits only for the text being made, wait for it and decide
         (blocks on ASR: call it in a worker thread)."""
-        if self.ended or not self.listener.text_due:
+        if not self.text_due:
             return []
         return self._events(self.listener.settle(), time.perf_counter())
 
