@@ -176,3 +176,36 @@ def test_tailored_question_from_a_job_description(
         assert any(w in (q.text + " ".join(q.key_points)).lower() for w in words), q
     else:
         assert q == fallbacks[0] and iv.tailor_notes
+
+
+@pytest.mark.slow
+def test_a_follow_up_is_phrased_once_for_the_speculative_and_the_final_reply(
+    bank: Any, llm: Any, guard: Any, embedder: Any
+) -> None:
+    """The live room prepares a reply during a pause, then again for the final answer: when both probe the same
+    missed key point, the real LLM phrases it once, and the second reply is the same words without a call."""
+
+    class Counted:
+        """The real model, counting the phrasing calls that reach it."""
+
+        calls = 0
+
+        def stream(self, *args: Any, **kwargs: Any) -> Any:
+            Counted.calls += 1
+            return llm.stream(*args, **kwargs)
+
+    iv = Interviewer(Counted(), guard=guard, embedder=embedder)  # type: ignore[arg-type]
+    state = new_interview(bank, "technical", "backend", n=1, seed=11)
+    iv.start(state)
+    during = state.model_copy(deep=True)  # as `InterviewService.prepare` works on a copy
+    first = iv.respond(during, "I'm not sure, I would look at it.")
+    assert first.kind == "follow_up" and Counted.calls >= 1
+    calls = Counted.calls
+    final = state.model_copy(deep=True)
+    second = iv.respond(final, "I'm not sure, I would look at it and try a few things.")
+    assert second.kind == "follow_up" and second.text == first.text and Counted.calls == calls
+    assert during.turns[-1].target == final.turns[-1].target
+    # another missed point is phrased anew
+    third = iv.respond(final, "I don't know more about that.")
+    if third.kind == "follow_up":
+        assert final.turns[-1].target != during.turns[-1].target and Counted.calls > calls

@@ -30,11 +30,12 @@ LAST = "That is the reason I chose it."
 
 
 def _paused_answer(d: Path) -> Path:
-    """'I would use' + 1.5 s of silence + the rest + 1.6 s + the last sentence, then 7 s of silence (Chromium
-    loops the file)."""
+    """'I would use' + 1.5 s of silence + the rest + 2.2 s + the last sentence, then 7 s of silence (Chromium
+    loops the file). The second pause leaves time for the ASR tail (the turn ends once the text is in) on a
+    loaded machine, and the candidate still goes on within the 2.5 s barge-in window."""
     a = sf.read(espeak_wav(d / "a.wav", FIRST, lead_s=1.0, tail_s=0.0, rate=150), dtype="float32")[0]
     b = sf.read(espeak_wav(d / "b.wav", REST, lead_s=1.5, tail_s=0.0, rate=150), dtype="float32")[0]
-    c = sf.read(espeak_wav(d / "c.wav", LAST, lead_s=1.6, tail_s=7.0, rate=150), dtype="float32")[0]
+    c = sf.read(espeak_wav(d / "c.wav", LAST, lead_s=2.2, tail_s=7.0, rate=150), dtype="float32")[0]
     out = d / "paused.wav"
     sf.write(out, np.concatenate([a, b, c]).astype(np.float32), 16000, subtype="PCM_16")
     return out

@@ -9,9 +9,11 @@ waits for the model. Answers are anonymised before they are recorded; finished q
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import logging
 import random
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -80,6 +82,10 @@ class Interviewer:
         self.max_follow_ups = max(0, min(2, max_follow_ups))
         self.max_tries = max_tries
         self.temperature = temperature
+        # the phrasing of each follow-up target, made once: a reply prepared speculatively during a pause and
+        # the reply to the final (longer) answer usually probe the same missed point, so the second is instant
+        self._phrasings: dict[tuple[str, ...], cf.Future[tuple[str, str | None]]] = {}
+        self._phrasings_lock = threading.Lock()
 
     # --- the conversation --------------------------------------------------------------------------
     def start(self, state: InterviewState) -> Utterance:
@@ -171,9 +177,33 @@ class Interviewer:
 
     # --- follow-up phrasing ------------------------------------------------------------------------
     def _phrase_follow_up(self, q: Question, target: FollowUpTarget) -> tuple[str, str | None]:
-        """The LLM's phrasing of a follow-up (guarded), or the bank hint, with a degraded note if it fell back."""
+        """The LLM's phrasing of a follow-up (guarded), or the bank hint, with a degraded note if it fell back.
+        Made once per question and target (a second caller waits for the first); a failure is not kept."""
         if self.llm is None:
             return target.hint, None
+        key = (q.id, q.text, target.kind, target.target, target.hint)
+        with self._phrasings_lock:
+            made = self._phrasings.get(key)
+            mine = made is None
+            if made is None:
+                made = self._phrasings[key] = cf.Future()
+        if not mine:
+            return made.result()
+        try:
+            phrased = self._phrase(q, target)
+        except BaseException as exc:
+            with self._phrasings_lock:
+                self._phrasings.pop(key, None)
+            made.set_exception(exc)
+            raise
+        if phrased[1] is not None:  # fell back: the next caller tries the LLM again
+            with self._phrasings_lock:
+                self._phrasings.pop(key, None)
+        made.set_result(phrased)
+        return phrased
+
+    def _phrase(self, q: Question, target: FollowUpTarget) -> tuple[str, str | None]:
+        assert self.llm is not None
         llm = self.llm
         topic = f"the missing part of their STAR story: {target.target}" if target.kind == "star" else target.target
 
