@@ -8,6 +8,7 @@ espeak-ng speech is near chance (see docs/web.md#latency), so the wait is report
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,9 @@ def test_spoken_turn_ends_by_itself_after_a_thinking_pause(tmp_path: Path, model
         events = page.evaluate("window.__gr.events")
         # never cut in a pause: every answer ends with the last sentence. Listening may begin mid-loop (the lead
         # gate then drops the words under way), so an answer may start at any of the three parts ...
-        assert all("reason" in a for a in answers), (answers, events)
+        # (its last words, "I chose it", matched loosely: Whisper base heard "that is the reason" as "at the very
+        # moment" once)
+        assert all(re.search(r"\bcho+se", a) for a in answers), (answers, events)
         # ... and one holds all three, counting words, not matching them (Whisper base may hear "I would use" as
         # "I will do", and "a hash table" as "a vegetable"): 4+ words before "so every" when both halves are in
         whole = [a for a in answers if "so every" in a and "average" in a and len(a.split("so every")[0].split()) >= 4]
