@@ -339,10 +339,10 @@ def front(rows: list[Row]) -> list[Row]:
     return [r for r in rows if not beaten(r)]
 
 
-def row(label: str, r: dict[str, float]) -> str:
+def row(label: str, r: dict[str, float], barge: bool = False) -> str:
     return (
         f"{label:<32}{r['p50']:>7.2f}{r['p95']:>7.2f}{r['mean']:>7.2f}{r['cut']:>7.0%}{r['held']:>7.0%}"
-        f"{r['jfk']:>8.2f}{r['per_min']:>9.1f}" + (f"{r['barge']:>8.0%}" if "barge" in r else "")
+        f"{r['jfk']:>8.2f}{r['per_min']:>9.1f}" + (f"{r['barge']:>8.0%}" if barge else "")
     )
 
 
@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(header + f"{'barge':>8}")
         for label, _, r in barge_rows if args.all else front(barge_rows):
-            print(row(label, r))
+            print(row(label, r, barge=True))
         goal = pick_goal(barge_rows, 0.05, goal50, goal95)
         print(
             f"the goal in waits (the work after the turn end, {args.work_s:g} s, taken off 1.0 s p50 and 1.8 s p95): "
@@ -491,8 +491,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"  still cut: {c.clip} at {c.time:.2f} s: ...{c.text[-60:]!r}")
     r = evaluate(clips, traces, lambda: TurnDetector(**{**base, **defaults}), rejoin)  # type: ignore[arg-type]
     print("\n" + header + (f"{'barge':>8}" if rejoin > 0 else ""))
-    print(row("rules end 2 s (old default)", old))
-    print(row("settings' defaults" + (f", barge-in {rejoin:g} s" if rejoin > 0 else ""), r))
+    print(row("rules end 2 s (old default)", old, barge=rejoin > 0))
+    print(row("settings' defaults" + (f", barge-in {rejoin:g} s" if rejoin > 0 else ""), r, barge=rejoin > 0))
     print("the same, on the real recording (jfk.flac) and on the espeak-ng answers apart:")
     for part, keep in (("jfk.flac", lambda c: c.name == "jfk.flac"), ("espeak-ng", lambda c: c.kind != "recording")):
         sub = [c for c in clips if keep(c)]
@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> None:
             ("defaults", defaults, rejoin),
         ):
             r = evaluate(sub, traces, lambda kw=kw: TurnDetector(**{**base, **kw}), w)  # type: ignore[misc]
-            print(row(f"{part}: {label}", r))
+            print(row(f"{part}: {label}", r, barge=rejoin > 0))
     if args.paced and not args.replay:
         from benchmarks.turn_paced import paced_runs
 
