@@ -142,7 +142,7 @@ class Settings(BaseSettings):
         "vetoes the short silence: it is sure the speaker goes on).",
     )
     speech_turn_complete_silence_s: float = Field(
-        default=0.5,
+        default=0.6,
         gt=0,
         description="Silence that ends the turn when the model says the answer is finished (short: a candidate who "
         "goes on within speech_barge_in_s takes the turn back).",
