@@ -107,6 +107,17 @@ def test_timing_observer() -> None:
     # the candidate went on after the reply was heard: that reply is marked a false start
     obs.barged_in()
     assert obs.turns[-1]["barge_in"] and not obs.active
+    # a reply heard as usual, then the next turn taken back before its reply was heard: nothing is measured for
+    # it, and the figures of the turn before are left alone
+    obs.begin({"speech_end": 5.0, "turn_end": 5.6, "asr_done": 5.7})
+    obs.mark("text", 5.8)
+    obs.mark("first_audio", 6.0)
+    assert obs.finish() is not None
+    count = len(obs.turns)
+    obs.begin({"speech_end": 9.0, "turn_end": 9.6, "asr_done": 9.7})
+    obs.barged_in()
+    obs.barged_in()  # twice, or with nothing begun: still nothing marked
+    assert len(obs.turns) == count and "barge_in" not in obs.turns[-1] and not obs.active
 
 
 @pytest.mark.slow

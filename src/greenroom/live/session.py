@@ -522,8 +522,8 @@ class LiveSession:
         speak: asyncio.Future[bool] | None = None
         try:
             async with self._busy:
-                if self.phase in ("thinking", "finishing", "done"):
-                    return
+                if self.phase in ("thinking", "finishing", "done") or (window is not None and window.barged):
+                    return  # (taken back before this step began: `_barged_in` listens on)
                 self.phase = "thinking"
                 behind = self.lag.monitor.worst_s  # the worst delay behind real time while the candidate spoke
                 await self._caught_up()

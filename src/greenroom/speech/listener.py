@@ -28,7 +28,7 @@ from greenroom.config import Settings
 from greenroom.priority import shared_executor
 from greenroom.speech.asr import IncrementalTranscriber
 from greenroom.speech.base import SAMPLE_RATE, Transcriber, Transcript
-from greenroom.speech.turns import EventKind, TurnDetector
+from greenroom.speech.turns import EventKind, SpeechEvent, TurnDetector
 
 ListenerEventKind = EventKind | Literal["turn_due"]
 
@@ -116,8 +116,7 @@ class Listener:
             if ev.kind == "speech_end":
                 out += self._commit(min(ev.time + CUT_MARGIN_S, self.asr.duration), ev.time)
             elif ev.kind == "turn_end":
-                transcript = self.finish()
-                out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
+                out.append(self._ended(ev))
             else:
                 out.append(ListenerEvent(ev.kind, ev.time, ev.reason))
         if self._pending and self.detector.due() and not self._due_said:  # only the text is missing (the ASR tail)
@@ -139,11 +138,12 @@ class Listener:
         if not self._pending or self.detector.ended:
             return []
         self._collect(wait=True)
-        out = []
-        for ev in self.detector.end_if_due():
-            transcript = self.finish()
-            out.append(ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript))
-        return out
+        return [self._ended(ev) for ev in self.detector.end_if_due()]
+
+    def _ended(self, ev: SpeechEvent) -> ListenerEvent:
+        """The `turn_end` event with the whole turn's transcript."""
+        transcript = self.finish()
+        return ListenerEvent(ev.kind, ev.time, ev.reason, transcript.text, transcript)
 
     def feed_all(self, audio: np.ndarray, chunk_s: float = 0.5) -> list[ListenerEvent]:
         """Feed a whole clip in microphone-sized chunks (tests and file replay), then `settle`."""

@@ -17,6 +17,7 @@ class TimingObserver:
     def __init__(self) -> None:
         self.turns: list[dict[str, Any]] = []
         self._marks: dict[str, float] | None = None
+        self._heard = False  # the last figures in `turns` are the current turn's (its reply was heard)
         self.speculative = False
         self.reason = ""
         self.behind_s = 0.0
@@ -26,6 +27,7 @@ class TimingObserver:
         `reason` says why it ended (the silence waited, the end-of-turn model's verdict); `behind_s`: the
         worst delay of the live path behind real time during the turn."""
         self._marks = dict(marks)
+        self._heard = False  # this turn's figures are not in `turns` yet
         self.speculative = False
         self.reason = reason
         self.behind_s = behind_s
@@ -58,11 +60,12 @@ class TimingObserver:
         figures["reason"] = self.reason
         figures["behind_s"] = round(self.behind_s, 3)
         self.turns.append(figures)
+        self._heard = True
         return figures
 
     def barged_in(self) -> None:
         """The candidate went on after the turn end: a reply already heard is marked a false start
         (`barge_in`), one not yet heard is not measured; the turn's figures come from its next end."""
-        if self._marks is None and self.turns and "barge_in" not in self.turns[-1]:
+        if self._heard:
             self.turns[-1]["barge_in"] = True
-        self._marks = None
+        self._marks, self._heard = None, False
