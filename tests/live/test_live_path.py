@@ -36,12 +36,17 @@ async def _until(events: list[dict[str, Any]], kind: str, wait_s: float = 300) -
     raise AssertionError(f"no {kind} event in {[e['type'] for e in events]}")
 
 
+def _pcm(audio: np.ndarray) -> bytes:
+    return (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+
+
 def _interview(
-    settings: Settings, audio: np.ndarray, pace_s: float = 0.01
+    settings: Settings, audio: np.ndarray, pace_s: float = 0.01, then: np.ndarray | None = None
 ) -> tuple[str, list[dict[str, Any]], list[bytes], Any]:
     """One question answered with `audio` (100 ms frames, one every `pace_s`: faster than real time by
-    default): (id, events, voice, stored)."""
-    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+    default): (id, events, voice, stored). With `then`, silence goes on after `audio` until the turn has
+    ended (however long the machine needs to transcribe the last words), and then `then` is said."""
+    pcm = _pcm(audio)
     events: list[dict[str, Any]] = []
     voice: list[bytes] = []
     stored: Any = None
@@ -66,6 +71,15 @@ def _interview(
         for i in range(0, len(pcm), step):  # 100 ms frames
             session.on_audio(pcm[i : i + step])
             await asyncio.sleep(pace_s)
+        if then is not None:
+            quiet, deadline = _pcm(silence(0.1)), time.monotonic() + 120
+            while not any(e["type"] == "turn_end" for e in events) and time.monotonic() < deadline:
+                session.on_audio(quiet)
+                await asyncio.sleep(pace_s)
+            more = _pcm(then)
+            for i in range(0, len(more), step):
+                session.on_audio(more[i : i + step])
+                await asyncio.sleep(pace_s)
         await _until(events, "finished")
         await manager.close()
         data = await asyncio.to_thread(store.get_session, sid)
@@ -127,7 +141,9 @@ def test_a_spoken_answer_from_the_microphone_to_the_report(tmp_path: Path, model
 def test_going_on_after_a_turn_end_takes_the_turn_back(tmp_path: Path, model_dir: Path) -> None:
     """Barge-in: the turn ends in a pause after a complete sentence (a short silence, the rules alone), the
     interviewer starts its reply, and the candidate goes on within the window: the interviewer stops (a
-    `barge_in` event, no `audio_end` for that reply), the words join the same answer, and one turn is stored."""
+    `barge_in` event, no `audio_end` for that reply), the words join the same answer, and one turn is stored.
+    The candidate goes on once the turn has ended: on a loaded machine the last words' transcription can
+    outlast a fixed pause, and then the turn rightly never ends there (CI saw that with a 1.6 s pause)."""
     settings = Settings(
         data_dir=tmp_path / "data",
         models_dir=model_dir,
@@ -137,24 +153,26 @@ def test_going_on_after_a_turn_end_takes_the_turn_back(tmp_path: Path, model_dir
         speech_turn_policy="rules",
         speech_turn_end_silence_s=0.5,
         speech_turn_hold_silence_s=0.8,
-        speech_barge_in_s=3.0,
+        speech_barge_in_s=5.0,  # wide: on a loaded machine the going-on is heard late
     )
     first, rest = "I would add an index on the customer column.", "Then I would check the query plan again."
-    audio = np.concatenate([silence(1.0), espeak(first), silence(1.6), espeak(rest), silence(1.5)])
-    sid, events, _, stored = _interview(settings, audio, pace_s=0.1)  # in real time: the pause is a pause
+    audio = np.concatenate([silence(1.0), espeak(first), silence(0.6)])
+    then = np.concatenate([espeak(rest), silence(1.5)])
+    sid, events, _, stored = _interview(settings, audio, pace_s=0.1, then=then)  # in real time: a pause is a pause
     types = [e["type"] for e in events]
     assert types.count("turn_end") == 2 and "barge_in" in types, "; ".join(
-        f"{e['type']}:{e.get('text', e.get('reason', ''))[:40]}" for e in events
+        f"{e['type']}:{e.get('text', e.get('reason', ''))}" for e in events
     )
     first_end, last_end = [e for e in events if e["type"] == "turn_end"]
-    assert first_end["barge_in_s"] == 3.0 and "plan" not in first_end["text"].lower()
-    assert "customer" in last_end["text"].lower() and "query plan" in last_end["text"].lower()
+    assert first_end["barge_in_s"] == 5.0 and "plan" not in first_end["text"].lower()
+    # Whisper base hears "customer" as "summer" at times: the first sentence is matched on "column"
+    assert "column" in last_end["text"].lower() and "query plan" in last_end["text"].lower()
     barge = next(e for e in events if e["type"] == "barge_in")
     assert barge["question"] == next(e for e in events if e["type"] == "question")["text"]  # the question again
-    assert "customer" in barge["text"].lower()
+    assert "column" in barge["text"].lower()
     after = types[types.index("barge_in") :]
     assert after.index("turn_end") > 0 and "finished" in after
     data, _, _ = stored
     (turn,) = data["turns"]
-    assert "customer" in turn["answer"].lower() and "query plan" in turn["answer"].lower()
+    assert "column" in turn["answer"].lower() and "query plan" in turn["answer"].lower()
     assert turn["delivery_metrics"]["wpm"] > 0

@@ -88,10 +88,25 @@ def _setup(page: Any, url: str, *, voice: bool, camera: bool) -> None:
 def wait_js(page: Any, expr: str, timeout_s: float = 300) -> None:
     """Poll a JS expression from Python (the page's CSP forbids the eval that `wait_for_function` uses)."""
     deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expr):
+    while not _evaluate(page, expr):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expr}")
         time.sleep(0.25)
+
+
+def _evaluate(page: Any, expr: str) -> Any:
+    """`page.evaluate`, asked again once the page has loaded when it navigated meanwhile (the room goes to the
+    report by itself at the end: CI saw "Execution context was destroyed" in the typed interview)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(10):
+        try:
+            return page.evaluate(expr)
+        except PlaywrightError as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            page.wait_for_load_state("load")
+    return page.evaluate(expr)
 
 
 def _report_checks(page: Any, n_questions: int) -> str:
@@ -140,7 +155,7 @@ def test_typed_interview_end_to_end(browser: Any, tmp_path: Path, model_dir: Pat
                 f"!window.__gr || window.__gr.events.filter(e => e === 'listening').length > {answered} "
                 "|| window.__gr.events.includes('finished')",
             )
-            if page.evaluate("!window.__gr || window.__gr.events.includes('finished')"):
+            if _evaluate(page, "!window.__gr || window.__gr.events.includes('finished')"):
                 break
             page.fill("#typed", TYPED[min(answered, 1)])
             page.click("#send")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from .browser import CHROMIUM, PHONE, chromium, espeak_wav, face_y4m, live_server, no_sideways_scroll_at_390
-from .test_web_browser import TYPED, _page, _screenshot, _settings, wait_js
+from .test_web_browser import TYPED, _evaluate, _page, _screenshot, _settings, wait_js
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,7 +34,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _events(page: Any, kind: str) -> int:
-    return int(page.evaluate(f"window.__gr ? window.__gr.events.filter(e => e === '{kind}').length : 0"))
+    return int(_evaluate(page, f"window.__gr ? window.__gr.events.filter(e => e === '{kind}').length : 0"))
 
 
 def _resume(page: Any) -> None:
