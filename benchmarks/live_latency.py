@@ -1,6 +1,7 @@
 """Live latency: from the end of the candidate's speech to the first interviewer audio, in a real browser.
 
 Run: PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py [--turns 12] [--end-silence 2.0] [--policy rules] [--busy]
+         [--no-prephrase]
      PYTHONPATH=src HF_HUB_OFFLINE=1 python benchmarks/live_latency.py --end-of-turn [--answers 32] [--paced 4]
 The second form is `benchmarks/turn_end.py`: rules only against Smart Turn against both, on 30+ spoken answers
 with thinking pauses and the real recordings, idle and with one core busy (see its docstring).
@@ -69,6 +70,12 @@ def main() -> None:
     ap.add_argument("--busy", action="store_true", help="Keep one core busy throughout (stress-ng --cpu 1).")
     ap.add_argument("--llm-threads", type=int, default=None, help="llm_threads (default: the settings').")
     ap.add_argument("--barge-in", type=float, default=None, help="speech_barge_in_s (default: settings; 0: off).")
+    ap.add_argument(
+        "--prephrase",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="interview_prephrase: phrase each question's follow-ups while it is asked (default: settings).",
+    )
     args = ap.parse_args()
 
     from benchmarks.turn_paced import busy_core
@@ -87,6 +94,8 @@ def main() -> None:
         extra["llm_threads"] = args.llm_threads
     if args.barge_in is not None:
         extra["speech_barge_in_s"] = args.barge_in
+    if args.prephrase is not None:
+        extra["interview_prephrase"] = args.prephrase
     settings = Settings(
         data_dir=work / "data",
         models_dir=models,
@@ -101,7 +110,8 @@ def main() -> None:
         f"when not, barge-in {settings.speech_barge_in_s} s), "
         f"end-of-turn silence {settings.speech_turn_end_silence_s} s, LLM {settings.llm_preset} "
         f"(engine {settings.serving_engine}, {settings.llm_thread_count} threads), "
-        f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}"
+        f"ASR {settings.speech_asr_model}, TTS {settings.speech_tts_backend}, camera {'on' if args.camera else 'off'}, "
+        f"follow-ups phrased ahead: {'yes' if settings.interview_prephrase else 'no'}"
     )
     timings: list[dict[str, Any]] = []
     t_start = time.perf_counter()
@@ -206,6 +216,14 @@ def report(every: list[dict[str, Any]], t_start: float, *, busy: bool) -> None:
         f"barge-ins (the interviewer started a reply, then stopped as the candidate went on): {false_starts} in "
         f"{len(timings)} answers; answers heard whole (first and last words): {sum(whole):.0f}/{len(whole)}"
     )
+    for kind in ("question", "follow_up"):
+        of = [t for t in timings if t.get("reply") == kind]
+        if of:
+            totals, texts = [t["total"] for t in of], [t["next_text"] for t in of]
+            print(
+                f"replies that were a {kind.replace('_', '-')} ({len(of)}): total p50 {pct(totals, 0.5):.3f} / "
+                f"p95 {pct(totals, 0.95):.3f} s, next text p50 {pct(texts, 0.5):.3f} / max {max(texts):.3f} s"
+            )
     mean_total = statistics.fmean(t["total"] for t in timings)
     spec = sum(bool(t.get("speculative")) for t in timings)
     print(f"mean total {mean_total:.3f} s; replies prepared during the pause (speculative): {spec}/{len(timings)}")

@@ -457,6 +457,11 @@ class Settings(BaseSettings):
     interview_max_follow_ups: int = Field(
         default=2, ge=0, le=2, description="Follow-up questions per main question (chosen by what the answer missed)."
     )
+    interview_prephrase: bool = Field(
+        default=True,
+        description="In the live room, phrase each question's possible follow-ups in the background while it is"
+        " asked and answered, so a follow-up comes without waiting for the LLM (off: phrased after the answer).",
+    )
     interview_max_answer_chars: int = Field(
         default=4000,
         ge=200,

@@ -11,7 +11,7 @@ import pytest
 from greenroom.errors import InputError
 from greenroom.interview.background import BackgroundGrader
 from greenroom.interview.coverage import CoverageScorer
-from greenroom.interview.followups import choose_follow_up
+from greenroom.interview.followups import choose_follow_up, follow_up_targets
 from greenroom.interview.interviewer import Interviewer, clean_question, first_question
 from greenroom.interview.plan import new_interview
 from greenroom.interview.state import InterviewState
@@ -51,6 +51,27 @@ def test_no_follow_up_for_a_complete_or_empty_answer(
     q = bank.get(item["question_id"])
     assert choose_follow_up(q, item["strong"], [], scorer) is None
     assert choose_follow_up(q, "", [], scorer) is None
+
+
+def test_every_follow_up_the_answers_call_for_is_among_those_phrased_ahead(
+    bank: Any, scorer: CoverageScorer, labelled: list[dict[str, str]]
+) -> None:
+    """`follow_up_targets` (what the live room phrases before the answer is in) holds the first and the
+    second pick of `choose_follow_up` for every weak and medium answer of the labelled set, hints included."""
+    picks = 0
+    for item in labelled:
+        q = bank.get(item["question_id"])
+        ahead = follow_up_targets(q, scorer)
+        assert len(set(ahead)) == len(ahead)
+        for level in ("weak", "medium"):
+            first = choose_follow_up(q, item[level], [], scorer)
+            if first is None:
+                continue
+            second = choose_follow_up(q, item[level], [first.target], scorer)
+            for t in (first, second) if second is not None else (first,):
+                assert t in ahead, (q.id, t)
+                picks += 1
+    assert picks >= 10  # the check ran on real picks
 
 
 def test_clean_question() -> None:
@@ -209,3 +230,29 @@ def test_a_follow_up_is_phrased_once_for_the_speculative_and_the_final_reply(
     third = iv.respond(final, "I don't know more about that.")
     if third.kind == "follow_up":
         assert final.turns[-1].target != during.turns[-1].target and Counted.calls > calls
+
+
+def test_follow_ups_phrased_ahead_are_asked_without_an_llm_call(bank: Any, llm: Any, guard: Any, embedder: Any) -> None:
+    """`prephrase` (the live room runs it while the question is spoken and answered) phrases each possible
+    follow-up once with the real LLM; the follow-up the answer then calls for costs no call, and a stopped
+    or repeated run asks for nothing."""
+
+    class Counted:
+        calls = 0
+
+        def stream(self, *args: Any, **kwargs: Any) -> Any:
+            Counted.calls += 1
+            return llm.stream(*args, **kwargs)
+
+    iv = Interviewer(Counted(), guard=guard, embedder=embedder)  # type: ignore[arg-type]
+    state = new_interview(bank, "technical", "backend", n=1, seed=11)
+    iv.start(state)
+    q = state.current
+    assert q is not None
+    assert iv.prephrase(q, stop=lambda: True) == 0 and Counted.calls == 0
+    made = iv.prephrase(q)
+    assert made == len(follow_up_targets(q, iv.scorer)) and Counted.calls >= made  # a guard retry may add one
+    calls = Counted.calls
+    assert iv.prephrase(q) == 0 and Counted.calls == calls
+    u = iv.respond(state, "I'm not sure, I would look at it and try a few things.")
+    assert u.kind == "follow_up" and u.text.endswith("?") and Counted.calls == calls

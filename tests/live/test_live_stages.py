@@ -78,6 +78,7 @@ def test_timing_observer() -> None:
     obs.begin({"speech_end": 10.0, "turn_end": 12.0, "asr_done": 12.25})
     obs.mark("text", 12.5)
     obs.speculative = True
+    obs.reply = "follow_up"
     obs.mark("first_audio", 13.0)
     assert obs.finish() == {
         "end_of_turn": 2.0,
@@ -88,6 +89,7 @@ def test_timing_observer() -> None:
         "first_sound": 3.0,
         "acknowledged": False,
         "speculative": True,
+        "reply": "follow_up",
         "reason": "",
         "behind_s": 0.0,
     }

@@ -57,9 +57,23 @@ def choose_follow_up(
     missed = [kp for kp in cov.missed(question.key_points) if kp not in asked]
     if not missed:
         return None
-    target = missed[0]
+    return _key_point_target(question, missed[0], scorer)
+
+
+def _key_point_target(question: Question, point: str, scorer: CoverageScorer) -> FollowUpTarget:
     hint = ""
     if question.follow_up_hints:
-        sims = scorer.similarity_to([target], question.follow_up_hints)[0]
+        sims = scorer.similarity_to([point], question.follow_up_hints)[0]
         hint = question.follow_up_hints[int(sims.argmax())]
-    return FollowUpTarget("key_point", target, hint or "Could you go a little deeper on that? What else matters here?")
+    return FollowUpTarget("key_point", point, hint or "Could you go a little deeper on that? What else matters here?")
+
+
+def follow_up_targets(question: Question, scorer: CoverageScorer) -> list[FollowUpTarget]:
+    """Every target `choose_follow_up` can pick for `question`, whatever the answer, in the order it tries
+    them (the STAR parts, then the key points by importance): the follow-ups the interviewer can phrase
+    before the answer is in, since a phrasing depends on the question and the target only."""
+    star = [
+        FollowUpTarget("star", part, STAR_FOLLOW_UPS[part]) for part in ("result", "action", "situation", "numbers")
+    ]
+    points = [_key_point_target(question, kp, scorer) for kp in question.key_points]
+    return (star if question.track == "behavioral" else []) + points

@@ -24,7 +24,7 @@ from greenroom.ethics.regenerate import guarded_generate
 from greenroom.interview.background import BackgroundGrader
 from greenroom.interview.bank import Question
 from greenroom.interview.coverage import CoverageScorer
-from greenroom.interview.followups import FollowUpTarget, choose_follow_up
+from greenroom.interview.followups import FollowUpTarget, choose_follow_up, follow_up_targets
 from greenroom.interview.state import InterviewState, Turn
 from greenroom.interview.tailor import tailor_questions
 from greenroom.llm.base import ChatModel, system, user
@@ -176,12 +176,34 @@ class Interviewer:
         return "That's the end of the interview. Thank you for your answers. Your feedback report is being prepared."
 
     # --- follow-up phrasing ------------------------------------------------------------------------
+    def prephrase(self, q: Question, stop: Callable[[], bool] = lambda: False) -> int:
+        """Phrase every follow-up `q` can get (`follow_up_targets`), most likely first, before the answer is
+        in: the live room runs it in the background while the question is spoken and answered, so the
+        follow-up the answer calls for is ready when the turn ends. `stop()` is asked before each one (the
+        question is over). Returns how many it asked for that were not made or under way already."""
+        if self.llm is None or self.max_follow_ups == 0:
+            return 0
+        made = 0
+        for target in follow_up_targets(q, self.scorer):
+            if stop():
+                break
+            with self._phrasings_lock:
+                known = self._key(q, target) in self._phrasings
+            if not known:
+                self._phrase_follow_up(q, target)
+                made += 1
+        return made
+
+    @staticmethod
+    def _key(q: Question, target: FollowUpTarget) -> tuple[str, ...]:
+        return (q.id, q.text, target.kind, target.target, target.hint)
+
     def _phrase_follow_up(self, q: Question, target: FollowUpTarget) -> tuple[str, str | None]:
         """The LLM's phrasing of a follow-up (guarded), or the bank hint, with a degraded note if it fell back.
         Made once per question and target (a second caller waits for the first); a failure is not kept."""
         if self.llm is None:
             return target.hint, None
-        key = (q.id, q.text, target.kind, target.target, target.hint)
+        key = self._key(q, target)
         with self._phrasings_lock:
             made = self._phrasings.get(key)
             mine = made is None

@@ -118,6 +118,7 @@ class InterviewService:
         self.turns = list(turns or [])
         self.current = current
         self._lock = threading.Lock()
+        self._closed = False
         self._graded: set[str] = set()
         for qid in state.submitted:  # resumed: grades live in memory only, grade finished questions again
             self._submit(qid)
@@ -172,6 +173,20 @@ class InterviewService:
                 skipped=answer is None,
             )
             return Reply(new, Asked.of(utt), turn)
+
+    def prephrase(self, stop: Callable[[], bool] = lambda: False) -> int:
+        """Phrase the open question's possible follow-ups ahead (`Interviewer.prephrase`), until the interview
+        moves on to another question, ends or is closed, or `stop()`. Safe beside `prepare`: phrasings are
+        made once."""
+        with self._lock:
+            q, index = self.state.current, self.state.index
+            if q is None or self.state.phase == "done":
+                return 0
+
+        def moved_on() -> bool:
+            return self._closed or self.state.index != index or self.state.phase == "done" or stop()
+
+        return self.interviewer.prephrase(q, moved_on)
 
     def adopt(self, reply: Reply) -> int:
         """`reply` is now the interview: record its turn, grade the questions it finished. Returns the
@@ -239,6 +254,7 @@ class InterviewService:
         return ResumeState(state=self.state, current=self.current, phase=phase, turns=turns)
 
     def close(self) -> None:
+        self._closed = True
         self.grader.close()
 
 

@@ -237,7 +237,14 @@ class LiveSession:
             asked = await asyncio.to_thread(self.service.start)
             self.phase = "speaking"
             await self.saving.save()
+        self._prephrase()
         await self._ask(asked)
+
+    def _prephrase(self) -> None:
+        """A question is open: phrase its possible follow-ups while it is spoken and answered (not while the
+        live path is catching up: the rest is phrased after the answer, as needed)."""
+        if self.settings.interview_prephrase and self._reply is not None:
+            self._reply.prephrase(lambda: self.lag.behind)
 
     async def _ask(self, utt: Any, *, again: bool = False) -> None:
         await self._asked(utt, await self._say(utt, again=again))
@@ -550,6 +557,7 @@ class LiveSession:
                 if window is not None and window.barged:  # the candidate went on: this reply is not needed
                     return
                 self.timing.speculative = speculative
+                self.timing.reply = reply.asked.kind
                 self.timing.mark("text")
                 if window is not None:  # spoken now, recorded once nobody goes on
                     self.phase = "speaking"
@@ -559,6 +567,8 @@ class LiveSession:
                         return
                 vision = await asyncio.to_thread(self._vision.end_turn) if self._vision is not None else None
                 index = self.service.adopt(reply)
+                if reply.asked.kind == "question":
+                    self._prephrase()
                 self.phase = "speaking"
                 await self.saving.save(index)  # the answer is safe before the next question is spoken
         finally:

@@ -6,6 +6,10 @@ used (`reply`) and the end-of-turn silence has paid for the LLM; otherwise it is
 speculation at a time (two cores), on a background-priority thread (`greenroom.priority`); the reply the
 candidate waits for, when there is no usable speculation, runs at normal priority. Every prepared reply
 is owned here and awaited or logged, never lost.
+
+Once a question is asked, its possible follow-ups are phrased ahead (`prephrase`, on a background thread of
+its own so that a speculation never queues behind it): a follow-up's words depend on the question and the
+missed point only, so whichever one the answer calls for is usually ready when the turn ends.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from greenroom.priority import shared_background
@@ -30,6 +35,7 @@ class ReplyStage:
         self.service = service
         self.redact = redact
         self._spec: tuple[str, asyncio.Future[Any]] | None = None
+        self._ahead: asyncio.Future[Any] | None = None
 
     def speculate(self, text: str) -> bool:
         """Start preparing the reply to `text` (raw ASR text) in a worker thread; False when not started."""
@@ -41,6 +47,14 @@ class ReplyStage:
         task.add_done_callback(_log_failure)
         self._spec = (key, task)
         return True
+
+    def prephrase(self, stop: Callable[[], bool]) -> None:
+        """Phrase the open question's follow-ups in the background (`InterviewService.prephrase`: it stops when
+        the interview moves on, or at `stop()`). A run still going on for the last question ends at its next
+        target."""
+        pool = shared_background("prephrase")
+        self._ahead = asyncio.get_running_loop().run_in_executor(pool, self.service.prephrase, stop)
+        self._ahead.add_done_callback(_log_failure)
 
     def _prepare(self, text: str | None, source: str) -> Any:
         redacted = self.redact(text) if text is not None else None
@@ -61,11 +75,15 @@ class ReplyStage:
         self._spec = None
 
     async def settle(self) -> None:
-        """Wait for a speculation still running (its failure is already logged)."""
-        if self._spec is not None and not self._spec[1].done():
-            await asyncio.wait([self._spec[1]])
+        """Wait for a speculation or a prephrasing still running (a failure is already logged)."""
+        running = [f for f in (self._spec[1] if self._spec else None, self._ahead) if f is not None and not f.done()]
+        if running:
+            await asyncio.wait(running)
 
 
 def _log_failure(task: asyncio.Future[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("speculative reply failed: %s", task.exception())
+        log.warning(
+            "background interviewer work failed (a speculative reply, or follow-ups phrased ahead): %s",
+            task.exception(),
+        )

@@ -19,6 +19,7 @@ class TimingObserver:
         self._marks: dict[str, float] | None = None
         self._heard = False  # the last figures in `turns` are the current turn's (its reply was heard)
         self.speculative = False
+        self.reply = ""  # what the reply was: "question", "follow_up" or "closing"
         self.reason = ""
         self.behind_s = 0.0
 
@@ -29,6 +30,7 @@ class TimingObserver:
         self._marks = dict(marks)
         self._heard = False  # this turn's figures are not in `turns` yet
         self.speculative = False
+        self.reply = ""
         self.reason = reason
         self.behind_s = behind_s
 
@@ -57,6 +59,7 @@ class TimingObserver:
         figures: dict[str, Any] = {k: round(v, 3) for k, v in stages.items()}
         figures["acknowledged"] = "ack" in t
         figures["speculative"] = self.speculative
+        figures["reply"] = self.reply
         figures["reason"] = self.reason
         figures["behind_s"] = round(self.behind_s, 3)
         self.turns.append(figures)
