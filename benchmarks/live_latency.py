@@ -76,6 +76,11 @@ def main() -> None:
         default=None,
         help="interview_prephrase: phrase each question's follow-ups while it is asked (default: settings).",
     )
+    ap.add_argument(
+        "--report",
+        action="store_true",
+        help="Let each interview finish and print how long the report took after the closing words began.",
+    )
     args = ap.parse_args()
 
     from benchmarks.turn_paced import busy_core
@@ -151,17 +156,22 @@ def run(args: argparse.Namespace, settings: Any, wav: Path, y4m: Path, timings: 
             deadline = time.monotonic() + 1200
             session = None
             shown = 0
+            closing_at: float | None = None
             while (
                 "/report" not in page.url
                 and time.monotonic() < deadline
-                and answered(timings) + answered(session.timings if session else []) < args.turns
+                and (args.report or answered(timings) + answered(session.timings if session else []) < args.turns)
             ):
-                time.sleep(0.5)
+                page.wait_for_timeout(500)  # lets Playwright take in events: page.url follows a navigation
                 session = session or srv.app.state.sessions.sessions.get(sid)
-                if session is not None and len(session.timings) > shown:
+                while session is not None and len(session.timings) > shown:
                     t = session.timings[shown]
                     print(f"  reply {shown + 1}: " + ", ".join(f"{k} {v}" for k, v in t.items()), flush=True)
                     shown += 1
+                    if t.get("reply") == "closing":
+                        closing_at = time.monotonic()
+            if args.report and closing_at is not None and "/report" in page.url:
+                print(f"  report shown {time.monotonic() - closing_at:.1f} s after the closing words began (+-0.5 s)")
             every = [dict(t) for t in session.timings] if session else []  # a false start is marked once it is
             done = [t for t in every if not t.get("barge_in")][: args.turns - answered(timings)]  # enough: stop early
             got = every[: every.index(done[-1]) + 1] if done else []

@@ -174,17 +174,21 @@ class InterviewService:
             )
             return Reply(new, Asked.of(utt), turn)
 
-    def prephrase(self, stop: Callable[[], bool] = lambda: False) -> int:
-        """Phrase the open question's possible follow-ups ahead (`Interviewer.prephrase`), until the interview
-        moves on to another question, ends or is closed, or `stop()`. Safe beside `prepare`: phrasings are
-        made once."""
+    def prephrase(self, question_id: str | None = None, stop: Callable[[], bool] = lambda: False) -> int:
+        """Phrase the possible follow-ups of `question_id` (default: the open question) ahead
+        (`Interviewer.prephrase`), until the interview moves past that question, ends or is closed, or
+        `stop()`. The live room calls it as soon as a reply asks a new question, while it is spoken and before
+        it is adopted. Safe beside `prepare`: phrasings are made once."""
         with self._lock:
-            q, index = self.state.current, self.state.index
-            if q is None or self.state.phase == "done":
+            s = self.state
+            ids = [q.id for q in s.questions]
+            index = ids.index(question_id) if question_id in ids else s.index
+            if s.phase == "done" or not 0 <= index < len(s.questions) or index < s.index:
                 return 0
+            q = s.questions[index]
 
         def moved_on() -> bool:
-            return self._closed or self.state.index != index or self.state.phase == "done" or stop()
+            return self._closed or self.state.index > index or self.state.phase == "done" or stop()
 
         return self.interviewer.prephrase(q, moved_on)
 

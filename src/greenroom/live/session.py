@@ -237,14 +237,14 @@ class LiveSession:
             asked = await asyncio.to_thread(self.service.start)
             self.phase = "speaking"
             await self.saving.save()
-        self._prephrase()
+        self._prephrase(asked.question_id)
         await self._ask(asked)
 
-    def _prephrase(self) -> None:
-        """A question is open: phrase its possible follow-ups while it is spoken and answered (not while the
-        live path is catching up: the rest is phrased after the answer, as needed)."""
+    def _prephrase(self, question_id: str | None, taken_back: Callable[[], bool] = lambda: False) -> None:
+        """A question is asked: phrase its possible follow-ups while it is spoken and answered. Not while the
+        live path is catching up, nor once the candidate took the turn back: the rest is phrased when needed."""
         if self.settings.interview_prephrase and self._reply is not None:
-            self._reply.prephrase(lambda: self.lag.behind)
+            self._reply.prephrase(question_id, lambda: self.lag.behind or taken_back())
 
     async def _ask(self, utt: Any, *, again: bool = False) -> None:
         await self._asked(utt, await self._say(utt, again=again))
@@ -558,6 +558,8 @@ class LiveSession:
                     return
                 self.timing.speculative = speculative
                 self.timing.reply = reply.asked.kind
+                if reply.asked.kind == "question":  # while it is spoken, before it is adopted
+                    self._prephrase(reply.asked.question_id, lambda: window is not None and window.barged)
                 self.timing.mark("text")
                 if window is not None:  # spoken now, recorded once nobody goes on
                     self.phase = "speaking"
@@ -567,8 +569,6 @@ class LiveSession:
                         return
                 vision = await asyncio.to_thread(self._vision.end_turn) if self._vision is not None else None
                 index = self.service.adopt(reply)
-                if reply.asked.kind == "question":
-                    self._prephrase()
                 self.phase = "speaking"
                 await self.saving.save(index)  # the answer is safe before the next question is spoken
         finally:

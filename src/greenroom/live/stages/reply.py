@@ -48,12 +48,11 @@ class ReplyStage:
         self._spec = (key, task)
         return True
 
-    def prephrase(self, stop: Callable[[], bool]) -> None:
-        """Phrase the open question's follow-ups in the background (`InterviewService.prephrase`: it stops when
-        the interview moves on, or at `stop()`). A run still going on for the last question ends at its next
-        target."""
+    def prephrase(self, question_id: str | None, stop: Callable[[], bool]) -> None:
+        """Phrase the follow-ups of `question_id` in the background (`InterviewService.prephrase`: it stops when
+        the interview moves past that question, or at `stop()`). Runs go one after the other."""
         pool = shared_background("prephrase")
-        self._ahead = asyncio.get_running_loop().run_in_executor(pool, self.service.prephrase, stop)
+        self._ahead = asyncio.get_running_loop().run_in_executor(pool, self.service.prephrase, question_id, stop)
         self._ahead.add_done_callback(_log_failure)
 
     def _prepare(self, text: str | None, source: str) -> Any:
