@@ -20,6 +20,24 @@ def llm(settings: Any) -> Any:
     return create_chat_model(settings)
 
 
+class CountedLLM:
+    """The real model, counting the streamed calls (the follow-up phrasings) that reach it."""
+
+    def __init__(self, llm: Any) -> None:
+        self.llm, self.calls = llm, 0
+        self.name, self.constrained_json = llm.name, llm.constrained_json
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.llm.stream(*args, **kwargs)
+
+
+@pytest.fixture
+def counted_llm(llm: Any) -> CountedLLM:
+    """A fresh call counter over the session's real LLM."""
+    return CountedLLM(llm)
+
+
 @pytest.fixture(scope="session")
 def bank(settings: Any) -> Any:
     from greenroom.interview.bank import QuestionBank

@@ -201,58 +201,43 @@ def test_tailored_question_from_a_job_description(
 
 @pytest.mark.slow
 def test_a_follow_up_is_phrased_once_for_the_speculative_and_the_final_reply(
-    bank: Any, llm: Any, guard: Any, embedder: Any
+    bank: Any, counted_llm: Any, guard: Any, embedder: Any
 ) -> None:
     """The live room prepares a reply during a pause, then again for the final answer: when both probe the same
     missed key point, the real LLM phrases it once, and the second reply is the same words without a call."""
-
-    class Counted:
-        """The real model, counting the phrasing calls that reach it."""
-
-        calls = 0
-
-        def stream(self, *args: Any, **kwargs: Any) -> Any:
-            Counted.calls += 1
-            return llm.stream(*args, **kwargs)
-
-    iv = Interviewer(Counted(), guard=guard, embedder=embedder)  # type: ignore[arg-type]
+    iv = Interviewer(counted_llm, guard=guard, embedder=embedder)
     state = new_interview(bank, "technical", "backend", n=1, seed=11)
     iv.start(state)
     during = state.model_copy(deep=True)  # as `InterviewService.prepare` works on a copy
     first = iv.respond(during, "I'm not sure, I would look at it.")
-    assert first.kind == "follow_up" and Counted.calls >= 1
-    calls = Counted.calls
+    assert first.kind == "follow_up" and counted_llm.calls >= 1
+    calls = counted_llm.calls
     final = state.model_copy(deep=True)
     second = iv.respond(final, "I'm not sure, I would look at it and try a few things.")
-    assert second.kind == "follow_up" and second.text == first.text and Counted.calls == calls
+    assert second.kind == "follow_up" and second.text == first.text and counted_llm.calls == calls
     assert during.turns[-1].target == final.turns[-1].target
     # another missed point is phrased anew
     third = iv.respond(final, "I don't know more about that.")
     if third.kind == "follow_up":
-        assert final.turns[-1].target != during.turns[-1].target and Counted.calls > calls
+        assert final.turns[-1].target != during.turns[-1].target and counted_llm.calls > calls
 
 
-def test_follow_ups_phrased_ahead_are_asked_without_an_llm_call(bank: Any, llm: Any, guard: Any, embedder: Any) -> None:
+@pytest.mark.slow
+def test_follow_ups_phrased_ahead_are_asked_without_an_llm_call(
+    bank: Any, counted_llm: Any, guard: Any, embedder: Any
+) -> None:
     """`prephrase` (the live room runs it while the question is spoken and answered) phrases each possible
     follow-up once with the real LLM; the follow-up the answer then calls for costs no call, and a stopped
     or repeated run asks for nothing."""
-
-    class Counted:
-        calls = 0
-
-        def stream(self, *args: Any, **kwargs: Any) -> Any:
-            Counted.calls += 1
-            return llm.stream(*args, **kwargs)
-
-    iv = Interviewer(Counted(), guard=guard, embedder=embedder)  # type: ignore[arg-type]
+    iv = Interviewer(counted_llm, guard=guard, embedder=embedder)
     state = new_interview(bank, "technical", "backend", n=1, seed=11)
     iv.start(state)
     q = state.current
     assert q is not None
-    assert iv.prephrase(q, stop=lambda: True) == 0 and Counted.calls == 0
+    assert iv.prephrase(q, stop=lambda: True) == 0 and counted_llm.calls == 0
     made = iv.prephrase(q)
-    assert made == len(follow_up_targets(q, iv.scorer)) and Counted.calls >= made  # a guard retry may add one
-    calls = Counted.calls
-    assert iv.prephrase(q) == 0 and Counted.calls == calls
+    assert made == len(follow_up_targets(q, iv.scorer)) and counted_llm.calls >= made  # a guard retry may add one
+    calls = counted_llm.calls
+    assert iv.prephrase(q) == 0 and counted_llm.calls == calls
     u = iv.respond(state, "I'm not sure, I would look at it and try a few things.")
-    assert u.kind == "follow_up" and u.text.endswith("?") and Counted.calls == calls
+    assert u.kind == "follow_up" and u.text.endswith("?") and counted_llm.calls == calls

@@ -135,30 +135,21 @@ def test_delivery_summary_reads_the_bands_from_the_checks() -> None:
 
 @pytest.mark.slow
 def test_the_next_question_is_phrased_ahead_until_the_interview_moves_past_it(
-    bank: Any, embedder: Any, real_grader: Grader, llm: Any
+    bank: Any, embedder: Any, real_grader: Grader, counted_llm: Any
 ) -> None:
     """`prephrase(question_id)` (the live room calls it as soon as a reply asks a new question, before that
     reply is adopted): the real LLM phrases the next question's follow-ups while the current one is still open;
     its follow-up then costs no call; a question the interview moved past, or a stopped run, asks for nothing."""
-
-    class Counted:
-        calls = 0
-        name, constrained_json = llm.name, llm.constrained_json
-
-        def stream(self, *args: Any, **kwargs: Any) -> Any:
-            Counted.calls += 1
-            return llm.stream(*args, **kwargs)
-
     state = plan(bank, "technical", "backend", None, n=2, seed=4)
-    svc = create_service(state, llm=Counted(), grader=real_grader, embedder=embedder, max_follow_ups=1, bank=bank)
+    svc = create_service(state, llm=counted_llm, grader=real_grader, embedder=embedder, max_follow_ups=1, bank=bank)
     first = svc.start()
     nxt = svc.state.questions[1].id
-    assert svc.prephrase(nxt, stop=lambda: True) == 0 and Counted.calls == 0
+    assert svc.prephrase(nxt, stop=lambda: True) == 0 and counted_llm.calls == 0
     made = svc.prephrase(nxt)  # the first question is still open
-    assert made > 0 and Counted.calls >= made and svc.state.index == 0
+    assert made > 0 and counted_llm.calls >= made and svc.state.index == 0
     assert svc.skip().question_id == nxt
-    calls = Counted.calls
-    assert svc.prephrase(first.question_id) == 0 and svc.prephrase(nxt) == 0 and Counted.calls == calls
+    calls = counted_llm.calls
+    assert svc.prephrase(first.question_id) == 0 and svc.prephrase(nxt) == 0 and counted_llm.calls == calls
     follow = svc.answer("An index makes it faster, I think.")
-    assert follow.kind == "follow_up" and Counted.calls == calls  # phrased ahead: no call now
+    assert follow.kind == "follow_up" and counted_llm.calls == calls  # phrased ahead: no call now
     svc.close()
